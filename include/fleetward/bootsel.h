@@ -24,11 +24,11 @@ struct flw_diag;
 #define FLW_BOOTSEL_DEFAULT_TRIES 3
 
 struct flw_bootsel_state {
-	char primary;       /* 'A' or 'B': the committed slot */
-	char trial;         /* slot on trial, or 0 */
+	char primary;        /* 'A' or 'B': the committed slot */
+	char trial;          /* slot on trial, or 0 */
 	unsigned tries_left; /* trial boots left before falling back */
-	char booted;        /* slot that booted last (set by boot), 'A'/'B' */
-	char last_failed;   /* slot whose trial ran out, or 0 (cleared by the agent) */
+	char booted;         /* slot that booted last (set by boot), 'A'/'B' */
+	char last_failed;    /* slot whose trial ran out, or 0 (cleared by the agent) */
 };
 
 struct flw_bootsel;
@@ -37,25 +37,23 @@ struct flw_bootsel_ops {
 	int (*load)(struct flw_bootsel *b, struct flw_bootsel_state *out, struct flw_diag *diag);
 	/* one atomic write of the whole state */
 	int (*store)(struct flw_bootsel *b, const struct flw_bootsel_state *st,
-		     struct flw_diag *diag);
+	             struct flw_diag *diag);
 	void (*free)(struct flw_bootsel *b);
 };
 #define FLW_BOOTSEL_OPS_VERSION 1
 
 /* State-file backend. A missing file reads as {primary 'A', no trial, booted 'A'}. */
 FLW_EXPORT FLW_WARN_UNUSED int flw_bootsel_file_open(struct flw_bootsel **out, const char *path,
-						     struct flw_diag *diag);
+                                                     struct flw_diag *diag);
 FLW_EXPORT void flw_bootsel_free(struct flw_bootsel *b);
-FLW_EXPORT FLW_WARN_UNUSED int flw_bootsel_load(struct flw_bootsel *b,
-						struct flw_bootsel_state *out,
-						struct flw_diag *diag);
-FLW_EXPORT FLW_WARN_UNUSED int flw_bootsel_store(struct flw_bootsel *b,
-						 const struct flw_bootsel_state *st,
-						 struct flw_diag *diag);
+FLW_EXPORT FLW_WARN_UNUSED int
+flw_bootsel_load(struct flw_bootsel *b, struct flw_bootsel_state *out, struct flw_diag *diag);
+FLW_EXPORT FLW_WARN_UNUSED int
+flw_bootsel_store(struct flw_bootsel *b, const struct flw_bootsel_state *st, struct flw_diag *diag);
 /* The bootloader's step (see the contract above); *booted_out gets the slot booted. For the
  * state-file backend this is how tests and `make run` simulate a reboot. */
 FLW_EXPORT FLW_WARN_UNUSED int flw_bootsel_boot(struct flw_bootsel *b, char *booted_out,
-						struct flw_diag *diag);
+                                                struct flw_diag *diag);
 /* 'A' <-> 'B' */
 FLW_EXPORT char flw_bootsel_other(char slot);
 

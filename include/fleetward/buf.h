@@ -26,8 +26,9 @@ FLW_EXPORT void flw_buf_reset(struct flw_buf *b); /* len = 0, keeps memory */
 FLW_EXPORT FLW_WARN_UNUSED int flw_buf_append(struct flw_buf *b, const void *p, size_t n);
 FLW_EXPORT FLW_WARN_UNUSED int flw_buf_puts(struct flw_buf *b, const char *s);
 FLW_EXPORT FLW_WARN_UNUSED int flw_buf_printf(struct flw_buf *b, const char *fmt, ...)
-	FLW_PRINTF(2, 3);
-FLW_EXPORT FLW_WARN_UNUSED int flw_buf_vprintf(struct flw_buf *b, const char *fmt, va_list ap);
+        FLW_PRINTF(2, 3);
+FLW_EXPORT FLW_WARN_UNUSED int flw_buf_vprintf(struct flw_buf *b, const char *fmt, va_list ap)
+        FLW_PRINTF(2, 0);
 /* make room for n more bytes; returns 0 and sets *out to the write position */
 FLW_EXPORT FLW_WARN_UNUSED int flw_buf_reserve(struct flw_buf *b, size_t n, unsigned char **out);
 /* give the data to the caller (free with flw_free); buffer becomes empty. NULL if empty. */

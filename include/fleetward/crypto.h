@@ -1,6 +1,6 @@
 /* include/fleetward/crypto.h - hashing, signatures, randomness (libsodium + OpenSSL libcrypto)
  *
- * The only module that includes sodium.h or openssl/*. SHA-256 goes through OpenSSL (it uses
+ * The only module that includes sodium.h or openssl headers. SHA-256 goes through OpenSSL (it uses
  * the CPU's SHA extensions), Ed25519 and HMAC through libsodium. Digests are compared in
  * constant time; secrets are wiped with flw_memzero().
  */
@@ -11,14 +11,14 @@
 #include "fleetward/common.h"
 FLW_BEGIN_DECLS
 
-#define FLW_SHA256_BYTES 32
-#define FLW_SHA256_HEX 65 /* 64 hex digits + NUL */
-#define FLW_ED25519_PK_BYTES 32
-#define FLW_ED25519_SK_BYTES 64 /* libsodium layout: seed || public */
+#define FLW_SHA256_BYTES       32
+#define FLW_SHA256_HEX         65 /* 64 hex digits + NUL */
+#define FLW_ED25519_PK_BYTES   32
+#define FLW_ED25519_SK_BYTES   64 /* libsodium layout: seed || public */
 #define FLW_ED25519_SEED_BYTES 32
-#define FLW_ED25519_SIG_BYTES 64
-#define FLW_MAC_KEY_BYTES 32
-#define FLW_MAC_BYTES 32
+#define FLW_ED25519_SIG_BYTES  64
+#define FLW_MAC_KEY_BYTES      32
+#define FLW_MAC_BYTES          32
 /* read size used by the streaming file hash: large enough that syscalls cost < 1% */
 #define FLW_HASH_CHUNK (256u * 1024u)
 
@@ -30,41 +30,42 @@ FLW_EXPORT FLW_WARN_UNUSED int flw_sha256_new(struct flw_sha256 **out);
 FLW_EXPORT FLW_WARN_UNUSED int flw_sha256_update(struct flw_sha256 *h, const void *p, size_t n);
 /* writes 32 bytes; the context may be reused after flw_sha256_reset() */
 FLW_EXPORT FLW_WARN_UNUSED int flw_sha256_final(struct flw_sha256 *h,
-						unsigned char out[FLW_SHA256_BYTES]);
+                                                unsigned char out[FLW_SHA256_BYTES]);
 FLW_EXPORT FLW_WARN_UNUSED int flw_sha256_reset(struct flw_sha256 *h);
 FLW_EXPORT void flw_sha256_free(struct flw_sha256 *h);
 FLW_EXPORT FLW_WARN_UNUSED int flw_sha256(const void *p, size_t n,
-					  unsigned char out[FLW_SHA256_BYTES]);
+                                          unsigned char out[FLW_SHA256_BYTES]);
 
 /* Hash a whole file (or its first `limit` bytes when limit != UINT64_MAX). *len_out gets the
  * number of bytes hashed. FLW_EIO with errno in diag. Reads FLW_HASH_CHUNK at a time and tells
  * the kernel it reads sequentially. */
 struct flw_diag;
 FLW_EXPORT FLW_WARN_UNUSED int flw_sha256_file(const char *path, uint64_t limit,
-					       unsigned char out[FLW_SHA256_BYTES],
-					       uint64_t *len_out, struct flw_diag *diag);
+                                               unsigned char out[FLW_SHA256_BYTES],
+                                               uint64_t *len_out, struct flw_diag *diag);
 
 /* Ed25519 */
 FLW_EXPORT FLW_WARN_UNUSED int flw_ed25519_keypair(unsigned char pk[FLW_ED25519_PK_BYTES],
-						   unsigned char sk[FLW_ED25519_SK_BYTES]);
-FLW_EXPORT FLW_WARN_UNUSED int flw_ed25519_from_seed(unsigned char pk[FLW_ED25519_PK_BYTES],
-						     unsigned char sk[FLW_ED25519_SK_BYTES],
-						     const unsigned char seed[FLW_ED25519_SEED_BYTES]);
+                                                   unsigned char sk[FLW_ED25519_SK_BYTES]);
+FLW_EXPORT FLW_WARN_UNUSED int
+flw_ed25519_from_seed(unsigned char pk[FLW_ED25519_PK_BYTES],
+                      unsigned char sk[FLW_ED25519_SK_BYTES],
+                      const unsigned char seed[FLW_ED25519_SEED_BYTES]);
 FLW_EXPORT FLW_WARN_UNUSED int flw_ed25519_sign(unsigned char sig[FLW_ED25519_SIG_BYTES],
-						const void *msg, size_t len,
-						const unsigned char sk[FLW_ED25519_SK_BYTES]);
+                                                const void *msg, size_t len,
+                                                const unsigned char sk[FLW_ED25519_SK_BYTES]);
 /* 0 or FLW_ESIG. Signature length is checked by the caller (exactly 64 bytes). */
 FLW_EXPORT FLW_WARN_UNUSED int flw_ed25519_verify(const unsigned char sig[FLW_ED25519_SIG_BYTES],
-						  const void *msg, size_t len,
-						  const unsigned char pk[FLW_ED25519_PK_BYTES]);
+                                                  const void *msg, size_t len,
+                                                  const unsigned char pk[FLW_ED25519_PK_BYTES]);
 
 /* Keyed MAC (HMAC-SHA-512-256) for server-issued tokens. */
 FLW_EXPORT void flw_mac(unsigned char out[FLW_MAC_BYTES], const void *msg, size_t len,
-			const unsigned char key[FLW_MAC_KEY_BYTES]);
+                        const unsigned char key[FLW_MAC_KEY_BYTES]);
 /* 0 or FLW_EAUTH, constant time */
 FLW_EXPORT FLW_WARN_UNUSED int flw_mac_verify(const unsigned char mac[FLW_MAC_BYTES],
-					      const void *msg, size_t len,
-					      const unsigned char key[FLW_MAC_KEY_BYTES]);
+                                              const void *msg, size_t len,
+                                              const unsigned char key[FLW_MAC_KEY_BYTES]);
 
 FLW_EXPORT void flw_random(void *buf, size_t n);
 FLW_EXPORT uint32_t flw_random_uniform(uint32_t upper_bound); /* [0, upper_bound) */
@@ -81,7 +82,7 @@ FLW_EXPORT size_t flw_b64url_len(size_t n);
 FLW_EXPORT void flw_b64url_encode(char *out, const unsigned char *in, size_t n);
 /* decodes into out (capacity out_cap); 0 or FLW_EFORMAT/FLW_ELIMIT; *len_out decoded bytes */
 FLW_EXPORT FLW_WARN_UNUSED int flw_b64url_decode(unsigned char *out, size_t out_cap,
-						 size_t *len_out, const char *in, size_t in_len);
+                                                 size_t *len_out, const char *in, size_t in_len);
 
 FLW_END_DECLS
 #endif /* FLW_CRYPTO_H */

@@ -33,7 +33,7 @@ enum flw_error {
 };
 
 #define FLW_DIAG_PATH_MAX 128
-#define FLW_DIAG_MSG_MAX 256
+#define FLW_DIAG_MSG_MAX  256
 
 /* Where and why an operation failed. Fill with flw_diag_set(); all fields are NUL-terminated. */
 struct flw_diag {
@@ -53,12 +53,12 @@ FLW_EXPORT const char *flw_error_name(int code);
 
 /* Record code, field path (may be NULL) and a printf-style message into diag (may be NULL).
  * Returns code so callers can write: return flw_diag_set(diag, FLW_EFORMAT, "x", "..."). */
-FLW_EXPORT int flw_diag_set(struct flw_diag *diag, int code, const char *path, const char *fmt,
-			    ...) FLW_PRINTF(4, 5);
+FLW_EXPORT int flw_diag_set(struct flw_diag *diag, int code, const char *path, const char *fmt, ...)
+        FLW_PRINTF(4, 5);
 
 /* Same, for an I/O error: stores errno and appends strerror(errno). */
 FLW_EXPORT int flw_diag_errno(struct flw_diag *diag, int sys_errno, const char *path,
-			      const char *fmt, ...) FLW_PRINTF(4, 5);
+                              const char *fmt, ...) FLW_PRINTF(4, 5);
 
 FLW_EXPORT void flw_diag_clear(struct flw_diag *diag);
 

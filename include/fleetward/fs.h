@@ -14,16 +14,14 @@ FLW_BEGIN_DECLS
 struct flw_diag;
 struct flw_buf;
 
-FLW_EXPORT FLW_WARN_UNUSED int flw_fs_write_atomic(const char *path, const void *data,
-						   size_t len, mode_t mode,
-						   struct flw_diag *diag);
+FLW_EXPORT FLW_WARN_UNUSED int flw_fs_write_atomic(const char *path, const void *data, size_t len,
+                                                   mode_t mode, struct flw_diag *diag);
 /* Read a whole file into out (bounded by out->max: FLW_ELIMIT when larger). FLW_ENOTFOUND when
  * it does not exist, FLW_EIO otherwise. */
 FLW_EXPORT FLW_WARN_UNUSED int flw_fs_read_all(const char *path, struct flw_buf *out,
-					       struct flw_diag *diag);
+                                               struct flw_diag *diag);
 /* mkdir -p with mode for created directories */
-FLW_EXPORT FLW_WARN_UNUSED int flw_fs_mkdirs(const char *path, mode_t mode,
-					     struct flw_diag *diag);
+FLW_EXPORT FLW_WARN_UNUSED int flw_fs_mkdirs(const char *path, mode_t mode, struct flw_diag *diag);
 FLW_EXPORT FLW_WARN_UNUSED int flw_fs_fsync_dir(const char *dir, struct flw_diag *diag);
 /* write all of buf to fd, retrying on EINTR/short writes */
 FLW_EXPORT FLW_WARN_UNUSED int flw_fs_write_full(int fd, const void *buf, size_t len);

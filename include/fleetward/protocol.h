@@ -24,9 +24,9 @@ enum flw_action_state {
 	_FLW_ST_MAX,
 	_FLW_ST_INVALID = -1
 };
-FLW_EXPORT const char *flw_action_state_to_string(int st);   /* "downloading"; NULL if bad */
-FLW_EXPORT int flw_action_state_from_string(const char *s);  /* _FLW_ST_INVALID if unknown */
-FLW_EXPORT int flw_action_state_terminal(int st);            /* 1 for success..canceled */
+FLW_EXPORT const char *flw_action_state_to_string(int st);  /* "downloading"; NULL if bad */
+FLW_EXPORT int flw_action_state_from_string(const char *s); /* _FLW_ST_INVALID if unknown */
+FLW_EXPORT int flw_action_state_terminal(int st);           /* 1 for success..canceled */
 
 /* Management API roles; a role can do everything the roles below it can. */
 enum flw_role {
@@ -45,21 +45,21 @@ FLW_EXPORT int flw_role_from_string(const char *s);
 FLW_EXPORT int flw_id_ok(const char *s);
 
 /* Body limits (bytes) for the HTTP APIs */
-#define FLW_DEVICE_BODY_MAX (64u * 1024u)    /* enroll, check-in, reports */
-#define FLW_API_BODY_MAX (1024u * 1024u)     /* management JSON (targets metadata included) */
-#define FLW_REPORTS_MAX 64                   /* reports in one request */
-#define FLW_ATTRS_MAX 100                    /* inventory attributes per device */
-#define FLW_ATTR_VALUE_MAX 256
+#define FLW_DEVICE_BODY_MAX   (64u * 1024u)   /* enroll, check-in, reports */
+#define FLW_API_BODY_MAX      (1024u * 1024u) /* management JSON (targets metadata included) */
+#define FLW_REPORTS_MAX       64              /* reports in one request */
+#define FLW_ATTRS_MAX         100             /* inventory attributes per device */
+#define FLW_ATTR_VALUE_MAX    256
 #define FLW_REPORT_DETAIL_MAX 512
 
 /* Device tokens: "<b64url(payload)>.<b64url(mac)>", payload = "v1|<device id>|<expiry>" */
 #define FLW_DEVICE_TOKEN_LIFETIME (24 * 3600)
-#define FLW_DEVICE_TOKEN_MAX 256
+#define FLW_DEVICE_TOKEN_MAX      256
 /* Management API tokens: "flw_" + 43 b64url chars (32 random bytes); stored as SHA-256 */
 #define FLW_API_TOKEN_PREFIX "flw_"
 /* Enrollment tokens: "fle_" + 43 b64url chars; stored as SHA-256 */
 #define FLW_ENROLL_TOKEN_PREFIX "fle_"
-#define FLW_SECRET_TOKEN_MAX 64
+#define FLW_SECRET_TOKEN_MAX    64
 
 FLW_END_DECLS
 #endif /* FLW_PROTOCOL_H */

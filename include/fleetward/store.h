@@ -39,27 +39,26 @@ struct flw_audit {
 /* Open (creating if needed) and migrate. uri: "sqlite:/path/file.db" or a plain path.
  * Migrations are versioned and applied in order at open, each in its own transaction. */
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_open(struct flw_store **out, const char *uri,
-					      struct flw_diag *diag);
+                                              struct flw_diag *diag);
 FLW_EXPORT void flw_store_close(struct flw_store *s); /* NULL is fine */
 /* Schema version after migration */
 FLW_EXPORT int flw_store_schema_version(struct flw_store *s);
 
 /* ---- settings (small server-wide values) ------------------------------------------------- */
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_setting_get(struct flw_store *s, const char *key,
-						     struct flw_buf *out, struct flw_diag *diag);
+                                                     struct flw_buf *out, struct flw_diag *diag);
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_setting_set(struct flw_store *s, const char *key,
-						     const char *value, struct flw_diag *diag);
+                                                     const char *value, struct flw_diag *diag);
 
 /* ---- audit ------------------------------------------------------------------------------- */
 /* For refused requests and anything not covered by a changing call below. */
-FLW_EXPORT FLW_WARN_UNUSED int flw_store_audit_append(struct flw_store *s,
-						      const struct flw_audit *a,
-						      struct flw_diag *diag);
+FLW_EXPORT FLW_WARN_UNUSED int
+flw_store_audit_append(struct flw_store *s, const struct flw_audit *a, struct flw_diag *diag);
 /* Newest first, ids below before_id (0 = from the newest), at most limit rows.
  * Objects: {id, at, actor, action, object, detail, result}. */
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_audit_list(struct flw_store *s, int64_t before_id,
-						    unsigned limit, json_t **out,
-						    struct flw_diag *diag);
+                                                    unsigned limit, json_t **out,
+                                                    struct flw_diag *diag);
 
 /* ---- management API tokens --------------------------------------------------------------- */
 struct flw_api_token {
@@ -73,22 +72,22 @@ struct flw_api_token {
 };
 /* FLW_ECONFLICT if the name exists (and is not revoked). */
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_api_token_add(struct flw_store *s,
-						       const struct flw_api_token *t,
-						       const struct flw_audit *audit,
-						       int64_t *id_out, struct flw_diag *diag);
+                                                       const struct flw_api_token *t,
+                                                       const struct flw_audit *audit,
+                                                       int64_t *id_out, struct flw_diag *diag);
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_api_token_find(struct flw_store *s,
-							const unsigned char hash[FLW_SHA256_BYTES],
-							struct flw_api_token *out,
-							struct flw_diag *diag);
+                                                        const unsigned char hash[FLW_SHA256_BYTES],
+                                                        struct flw_api_token *out,
+                                                        struct flw_diag *diag);
 /* All tokens, including revoked ones (never the hash). {id,name,role,created,expires,revoked} */
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_api_token_list(struct flw_store *s, json_t **out,
-							struct flw_diag *diag);
+                                                        struct flw_diag *diag);
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_api_token_revoke(struct flw_store *s, const char *name,
-							  const struct flw_audit *audit,
-							  struct flw_diag *diag);
+                                                          const struct flw_audit *audit,
+                                                          struct flw_diag *diag);
 /* Number of API tokens that exist (first-run detection). */
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_api_token_count(struct flw_store *s, int64_t *out,
-							 struct flw_diag *diag);
+                                                         struct flw_diag *diag);
 
 /* ---- enrollment tokens ------------------------------------------------------------------- */
 struct flw_enroll_token {
@@ -97,21 +96,20 @@ struct flw_enroll_token {
 	unsigned char hash[FLW_SHA256_BYTES];
 	int64_t uses_left; /* -1 = unlimited */
 	time_t created;
-	time_t expires; /* 0 = never */
+	time_t expires;             /* 0 = never */
 	char group[FLW_ID_MAX + 1]; /* group new devices join; "" for none */
 	int revoked;
 };
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_enroll_token_add(struct flw_store *s,
-							  const struct flw_enroll_token *t,
-							  const struct flw_audit *audit,
-							  int64_t *id_out, struct flw_diag *diag);
+                                                          const struct flw_enroll_token *t,
+                                                          const struct flw_audit *audit,
+                                                          int64_t *id_out, struct flw_diag *diag);
 /* {id,name,uses_left,created,expires,group,revoked} */
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_enroll_token_list(struct flw_store *s, json_t **out,
-							   struct flw_diag *diag);
-FLW_EXPORT FLW_WARN_UNUSED int flw_store_enroll_token_revoke(struct flw_store *s,
-							     const char *name,
-							     const struct flw_audit *audit,
-							     struct flw_diag *diag);
+                                                           struct flw_diag *diag);
+FLW_EXPORT FLW_WARN_UNUSED int flw_store_enroll_token_revoke(struct flw_store *s, const char *name,
+                                                             const struct flw_audit *audit,
+                                                             struct flw_diag *diag);
 
 /* ---- devices ----------------------------------------------------------------------------- */
 struct flw_device {
@@ -136,14 +134,12 @@ FLW_EXPORT void flw_device_clear(struct flw_device *d); /* releases attrs/groups
  * FLW_EAUTH for an unknown/revoked/used-up token, FLW_EEXPIRED for an expired one,
  * FLW_ECONFLICT if the device id exists with another key. Enrolling again with the same id and
  * the same key is idempotent (0, no use consumed). */
-FLW_EXPORT FLW_WARN_UNUSED int flw_store_device_enroll(struct flw_store *s,
-						       const struct flw_device *d,
-						       const unsigned char token_hash[FLW_SHA256_BYTES],
-						       time_t now, const struct flw_audit *audit,
-						       struct flw_diag *diag);
+FLW_EXPORT FLW_WARN_UNUSED int
+flw_store_device_enroll(struct flw_store *s, const struct flw_device *d,
+                        const unsigned char token_hash[FLW_SHA256_BYTES], time_t now,
+                        const struct flw_audit *audit, struct flw_diag *diag);
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_device_get(struct flw_store *s, const char *id,
-						    struct flw_device *out,
-						    struct flw_diag *diag);
+                                                    struct flw_device *out, struct flw_diag *diag);
 
 struct flw_device_filter {
 	const char *group;     /* member of; NULL = any */
@@ -156,9 +152,9 @@ struct flw_device_filter {
 /* {id,hwid,enrolled,last_seen,installed,installed_version,slot_active,trial,health} ordered
  * by id; *total_out (optional) gets the count without limit/offset. */
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_device_list(struct flw_store *s,
-						     const struct flw_device_filter *f,
-						     json_t **out, int64_t *total_out,
-						     struct flw_diag *diag);
+                                                     const struct flw_device_filter *f,
+                                                     json_t **out, int64_t *total_out,
+                                                     struct flw_diag *diag);
 
 /* What a check-in reports. NULL/empty fields leave the stored value alone. */
 struct flw_checkin {
@@ -172,49 +168,46 @@ struct flw_checkin {
 	time_t now;
 };
 /* Write the reported inventory if it differs from what is stored (no write otherwise). */
-FLW_EXPORT FLW_WARN_UNUSED int flw_store_device_checkin(struct flw_store *s,
-							const struct flw_checkin *c,
-							struct flw_diag *diag);
+FLW_EXPORT FLW_WARN_UNUSED int
+flw_store_device_checkin(struct flw_store *s, const struct flw_checkin *c, struct flw_diag *diag);
 /* Group commit of last-seen times gathered in memory: one transaction for n devices. */
-FLW_EXPORT FLW_WARN_UNUSED int flw_store_device_touch(struct flw_store *s,
-						      const char *const *ids,
-						      const time_t *times, size_t n,
-						      struct flw_diag *diag);
+FLW_EXPORT FLW_WARN_UNUSED int flw_store_device_touch(struct flw_store *s, const char *const *ids,
+                                                      const time_t *times, size_t n,
+                                                      struct flw_diag *diag);
 
 /* ---- groups ------------------------------------------------------------------------------ */
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_group_add(struct flw_store *s, const char *name,
-						   const struct flw_audit *audit,
-						   struct flw_diag *diag);
+                                                   const struct flw_audit *audit,
+                                                   struct flw_diag *diag);
 /* {name, devices} with the member count */
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_group_list(struct flw_store *s, json_t **out,
-						    struct flw_diag *diag);
+                                                    struct flw_diag *diag);
 /* Add/remove devices (all or nothing: FLW_ENOTFOUND names the first unknown device). */
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_group_set_members(struct flw_store *s, const char *group,
-							   const char *const *devices, size_t n,
-							   int add, const struct flw_audit *audit,
-							   struct flw_diag *diag);
+                                                           const char *const *devices, size_t n,
+                                                           int add, const struct flw_audit *audit,
+                                                           struct flw_diag *diag);
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_group_delete(struct flw_store *s, const char *name,
-						      const struct flw_audit *audit,
-						      struct flw_diag *diag);
+                                                      const struct flw_audit *audit,
+                                                      struct flw_diag *diag);
 
 /* ---- artifacts, TUF metadata, releases --------------------------------------------------- */
 /* Record an artifact stored at <data>/artifacts/<sha256hex> (idempotent). */
-FLW_EXPORT FLW_WARN_UNUSED int flw_store_artifact_add(struct flw_store *s,
-						      const unsigned char sha256[FLW_SHA256_BYTES],
-						      uint64_t length, const struct flw_audit *audit,
-						      struct flw_diag *diag);
+FLW_EXPORT FLW_WARN_UNUSED int
+flw_store_artifact_add(struct flw_store *s, const unsigned char sha256[FLW_SHA256_BYTES],
+                       uint64_t length, const struct flw_audit *audit, struct flw_diag *diag);
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_artifact_get(struct flw_store *s,
-						      const unsigned char sha256[FLW_SHA256_BYTES],
-						      uint64_t *length_out, struct flw_diag *diag);
+                                                      const unsigned char sha256[FLW_SHA256_BYTES],
+                                                      uint64_t *length_out, struct flw_diag *diag);
 
 /* Published metadata files, immutable once stored (FLW_ECONFLICT if role+version exists). */
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_tuf_put(struct flw_store *s, int role, int64_t version,
-						 const void *bytes, size_t len,
-						 struct flw_diag *diag);
+                                                 const void *bytes, size_t len,
+                                                 struct flw_diag *diag);
 /* version 0 = the newest. FLW_ENOTFOUND if none. */
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_tuf_get(struct flw_store *s, int role, int64_t version,
-						 struct flw_buf *out, int64_t *version_out,
-						 struct flw_diag *diag);
+                                                 struct flw_buf *out, int64_t *version_out,
+                                                 struct flw_diag *diag);
 
 struct flw_release {
 	int64_t id;
@@ -239,36 +232,35 @@ struct flw_tuf_publish {
 	size_t n_added;
 };
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_tuf_publish(struct flw_store *s,
-						     const struct flw_tuf_publish *p,
-						     const struct flw_audit *audit,
-						     struct flw_diag *diag);
+                                                     const struct flw_tuf_publish *p,
+                                                     const struct flw_audit *audit,
+                                                     struct flw_diag *diag);
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_release_get(struct flw_store *s, const char *name,
-						     struct flw_release *out,
-						     struct flw_diag *diag);
+                                                     struct flw_release *out,
+                                                     struct flw_diag *diag);
 /* {id,name,version,length,sha256,hardware_ids,security_version,targets_version,created} */
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_release_list(struct flw_store *s, json_t **out,
-						      struct flw_diag *diag);
+                                                      struct flw_diag *diag);
 
 /* ---- deployments and per-device actions -------------------------------------------------- */
 /* Create a deployment of release to the listed devices and/or every member of group (either may
  * be empty), one pending action per device, in one transaction. A device's unfinished action of
  * an older deployment becomes FLW_ST_CANCELED. FLW_ENOTFOUND names an unknown release, device
  * or group; FLW_EINCOMPAT names a device whose hwid the release does not list. */
-FLW_EXPORT FLW_WARN_UNUSED int flw_store_deployment_create(struct flw_store *s,
-							   const char *release,
-							   const char *const *devices, size_t n,
-							   const char *group, time_t now,
-							   const struct flw_audit *audit,
-							   int64_t *id_out, struct flw_diag *diag);
+FLW_EXPORT FLW_WARN_UNUSED int flw_store_deployment_create(struct flw_store *s, const char *release,
+                                                           const char *const *devices, size_t n,
+                                                           const char *group, time_t now,
+                                                           const struct flw_audit *audit,
+                                                           int64_t *id_out, struct flw_diag *diag);
 /* {id,release,created,created_by,devices,counts:{state:n,...},done} newest first */
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_deployment_list(struct flw_store *s, json_t **out,
-							 struct flw_diag *diag);
+                                                         struct flw_diag *diag);
 /* {id,release,created,created_by,counts,done,devices:[{device,state,detail,updated}]} */
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_deployment_get(struct flw_store *s, int64_t id,
-							json_t **out, struct flw_diag *diag);
+                                                        json_t **out, struct flw_diag *diag);
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_deployment_cancel(struct flw_store *s, int64_t id,
-							   const struct flw_audit *audit,
-							   struct flw_diag *diag);
+                                                           const struct flw_audit *audit,
+                                                           struct flw_diag *diag);
 
 struct flw_action {
 	int64_t deployment_id;
@@ -277,8 +269,7 @@ struct flw_action {
 };
 /* The device's current non-terminal action. FLW_ENOTFOUND when it has none. */
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_action_next(struct flw_store *s, const char *device_id,
-						     struct flw_action *out,
-						     struct flw_diag *diag);
+                                                     struct flw_action *out, struct flw_diag *diag);
 
 struct flw_report {
 	int64_t seq;           /* per-device, strictly increasing as the device sends them */
@@ -292,13 +283,13 @@ struct flw_report {
  * one (it is still recorded in the device's history). *acked_seq_out gets the device's
  * last_seq after the commit: everything up to it is durable. */
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_reports_apply(struct flw_store *s, const char *device_id,
-						       const struct flw_report *r, size_t n,
-						       time_t now, int64_t *acked_seq_out,
-						       struct flw_diag *diag);
+                                                       const struct flw_report *r, size_t n,
+                                                       time_t now, int64_t *acked_seq_out,
+                                                       struct flw_diag *diag);
 /* The device's report history, newest first: {seq,deployment,state,detail,at,received} */
-FLW_EXPORT FLW_WARN_UNUSED int flw_store_device_history(struct flw_store *s,
-							const char *device_id, unsigned limit,
-							json_t **out, struct flw_diag *diag);
+FLW_EXPORT FLW_WARN_UNUSED int flw_store_device_history(struct flw_store *s, const char *device_id,
+                                                        unsigned limit, json_t **out,
+                                                        struct flw_diag *diag);
 
 FLW_END_DECLS
 #endif /* FLW_STORE_H */

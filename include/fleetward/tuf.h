@@ -27,23 +27,23 @@ struct flw_diag;
 struct flw_buf;
 
 /* Limits on metadata from outside (python-tuf's defaults where they exist). */
-#define FLW_TUF_ROOT_MAX_BYTES (512u * 1024u)
+#define FLW_TUF_ROOT_MAX_BYTES      (512u * 1024u)
 #define FLW_TUF_TIMESTAMP_MAX_BYTES (16u * 1024u)
-#define FLW_TUF_SNAPSHOT_MAX_BYTES (2000u * 1000u)
-#define FLW_TUF_TARGETS_MAX_BYTES (5000u * 1000u)
-#define FLW_TUF_MAX_DEPTH 16
-#define FLW_TUF_MAX_KEYS 64          /* keys in root, signatures per envelope */
-#define FLW_TUF_MAX_ROOT_ROTATIONS 256 /* root versions walked in one refresh */
-#define FLW_TUF_TARGET_NAME_MAX 255
-#define FLW_TUF_MAX_HWIDS 16
-#define FLW_TUF_HWID_MAX 63
-#define FLW_TUF_VERSION_STR_MAX 63
-#define FLW_TUF_SPEC_VERSION "1.0.31"
+#define FLW_TUF_SNAPSHOT_MAX_BYTES  (2000u * 1000u)
+#define FLW_TUF_TARGETS_MAX_BYTES   (5000u * 1000u)
+#define FLW_TUF_MAX_DEPTH           16
+#define FLW_TUF_MAX_KEYS            64  /* keys in root, signatures per envelope */
+#define FLW_TUF_MAX_ROOT_ROTATIONS  256 /* root versions walked in one refresh */
+#define FLW_TUF_TARGET_NAME_MAX     255
+#define FLW_TUF_MAX_HWIDS           16
+#define FLW_TUF_HWID_MAX            63
+#define FLW_TUF_VERSION_STR_MAX     63
+#define FLW_TUF_SPEC_VERSION        "1.0.31"
 
 /* Default lifetimes in seconds (PROTOCOLS.md 4.1). */
-#define FLW_TUF_ROOT_LIFETIME (365 * 86400)
-#define FLW_TUF_TARGETS_LIFETIME (90 * 86400)
-#define FLW_TUF_SNAPSHOT_LIFETIME (7 * 86400)
+#define FLW_TUF_ROOT_LIFETIME      (365 * 86400)
+#define FLW_TUF_TARGETS_LIFETIME   (90 * 86400)
+#define FLW_TUF_SNAPSHOT_LIFETIME  (7 * 86400)
 #define FLW_TUF_TIMESTAMP_LIFETIME (1 * 86400)
 
 enum flw_tuf_role {
@@ -73,7 +73,7 @@ FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_key_to_json(const struct flw_tuf_key *k, 
 /* Parse a key object; computes keyid from its canonical form (extra fields included). Only
  * ed25519/ed25519 is accepted: others are FLW_EFORMAT ("unsupported key type"). */
 FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_key_from_json(const json_t *obj, struct flw_tuf_key *out,
-						     struct flw_diag *diag);
+                                                     struct flw_diag *diag);
 
 /* Something that can sign. Today an Ed25519 private key in memory (from a key file); the ops
  * table lets a PKCS#11 token or an encrypted key file plug in later without callers changing. */
@@ -83,27 +83,27 @@ FLW_EXPORT FLW_WARN_UNUSED int flw_signer_generate(struct flw_signer **out);
  * "keyval":{"public":hex,"private":hex-of-32-byte-seed}}. Refuses a file readable by group or
  * others with FLW_EPERM. */
 FLW_EXPORT FLW_WARN_UNUSED int flw_signer_load_file(struct flw_signer **out, const char *path,
-						    struct flw_diag *diag);
+                                                    struct flw_diag *diag);
 /* Writes the private key file atomically with mode 0600; FLW_ECONFLICT if it exists. */
 FLW_EXPORT FLW_WARN_UNUSED int flw_signer_save_file(const struct flw_signer *s, const char *path,
-						    struct flw_diag *diag);
+                                                    struct flw_diag *diag);
 FLW_EXPORT const struct flw_tuf_key *flw_signer_key(const struct flw_signer *s); /* borrowed */
 FLW_EXPORT FLW_WARN_UNUSED int flw_signer_sign(const struct flw_signer *s, const void *msg,
-					       size_t len,
-					       unsigned char sig[FLW_ED25519_SIG_BYTES]);
+                                               size_t len,
+                                               unsigned char sig[FLW_ED25519_SIG_BYTES]);
 FLW_EXPORT void flw_signer_free(struct flw_signer *s); /* wipes the secret; NULL is fine */
 
 /* ---- repository side: build and sign ----------------------------------------------------- */
 /* Sign `signed` with each signer and write the canonical envelope to out. Signatures are sorted
  * by keyid. */
 FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_sign(struct flw_buf *out, const json_t *signed_obj,
-					    struct flw_signer *const *signers, size_t n,
-					    struct flw_diag *diag);
+                                            struct flw_signer *const *signers, size_t n,
+                                            struct flw_diag *diag);
 /* Add one signature to an existing envelope (signing separately, merging later): parses doc,
  * replaces any signature with the same keyid, writes the canonical envelope to out. */
 FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_add_signature(struct flw_buf *out, const void *doc,
-						     size_t len, const struct flw_signer *s,
-						     struct flw_diag *diag);
+                                                     size_t len, const struct flw_signer *s,
+                                                     struct flw_diag *diag);
 
 struct flw_tuf_role_keys {
 	const struct flw_tuf_key *keys;
@@ -112,10 +112,9 @@ struct flw_tuf_role_keys {
 };
 /* New root "signed" object: consistent_snapshot true, each role with its keys/threshold. */
 FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_make_root(json_t **out, int64_t version, time_t expires,
-						 const struct flw_tuf_role_keys roles[4]);
+                                                 const struct flw_tuf_role_keys roles[4]);
 /* New empty targets "signed" object. */
-FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_make_targets(json_t **out, int64_t version,
-						    time_t expires);
+FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_make_targets(json_t **out, int64_t version, time_t expires);
 
 /* A release as a TUF target: path, length, sha256 and fleetward's custom fields. */
 struct flw_tuf_target {
@@ -130,25 +129,24 @@ struct flw_tuf_target {
 /* Add or replace target t in a targets "signed" object (custom fields written as
  * {"version":..,"hardware_ids":[..],"security_version":N}). Target names must be relative
  * paths of [A-Za-z0-9._/-] components with no "." or ".." component. */
-FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_targets_add(json_t *targets_signed,
-						   const struct flw_tuf_target *t,
-						   struct flw_diag *diag);
+FLW_EXPORT FLW_WARN_UNUSED int
+flw_tuf_targets_add(json_t *targets_signed, const struct flw_tuf_target *t, struct flw_diag *diag);
 /* Read target `name` from a (verified) targets "signed" object. FLW_ENOTFOUND if absent. */
 FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_targets_get(const json_t *targets_signed, const char *name,
-						   struct flw_tuf_target *out,
-						   struct flw_diag *diag);
+                                                   struct flw_tuf_target *out,
+                                                   struct flw_diag *diag);
 /* 1 if hwid is listed in t (an empty list matches nothing) */
 FLW_EXPORT int flw_tuf_target_fits(const struct flw_tuf_target *t, const char *hwid);
 
 /* Snapshot listing targets.json at targets_version (with length and sha256 of its bytes). */
 FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_make_snapshot(json_t **out, int64_t version, time_t expires,
-						     int64_t targets_version,
-						     const void *targets_bytes, size_t targets_len);
+                                                     int64_t targets_version,
+                                                     const void *targets_bytes, size_t targets_len);
 /* Timestamp pinning snapshot.json (version, length, sha256). */
-FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_make_timestamp(json_t **out, int64_t version,
-						      time_t expires, int64_t snapshot_version,
-						      const void *snapshot_bytes,
-						      size_t snapshot_len);
+FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_make_timestamp(json_t **out, int64_t version, time_t expires,
+                                                      int64_t snapshot_version,
+                                                      const void *snapshot_bytes,
+                                                      size_t snapshot_len);
 
 /* ---- verification ------------------------------------------------------------------------ */
 /* Parsed, trusted root: just what verification needs. */
@@ -156,24 +154,24 @@ struct flw_tuf_root;
 /* Parse a root envelope WITHOUT trusting it: the caller must verify it (flw_tuf_verify) before
  * use, except for the initial trust anchor. FLW_EFORMAT for anything malformed. */
 FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_root_parse(struct flw_tuf_root **out, const void *doc,
-						  size_t len, struct flw_diag *diag);
+                                                  size_t len, struct flw_diag *diag);
 FLW_EXPORT void flw_tuf_root_free(struct flw_tuf_root *r);
 FLW_EXPORT int64_t flw_tuf_root_version(const struct flw_tuf_root *r);
 FLW_EXPORT time_t flw_tuf_root_expires(const struct flw_tuf_root *r);
 /* Keys and threshold of a role (borrowed, valid while r lives) */
 FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_root_role(const struct flw_tuf_root *r, int role,
-						 struct flw_tuf_role_keys *out);
+                                                 struct flw_tuf_role_keys *out);
 
 /* Verify envelope doc as role `role` against root: envelope shape, signature threshold (each
  * key once), _type. On success *signed_out (optional) gets a new reference to "signed".
  * Nothing but the envelope is read before the signatures check out. FLW_ESIG names how many
  * valid signatures of how many needed. */
 FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_verify(const struct flw_tuf_root *root, int role,
-					      const void *doc, size_t len, json_t **signed_out,
-					      struct flw_diag *diag);
+                                              const void *doc, size_t len, json_t **signed_out,
+                                              struct flw_diag *diag);
 /* Common header of a verified "signed": version and expiry. */
 FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_signed_header(const json_t *signed_obj, int64_t *version,
-						     time_t *expires, struct flw_diag *diag);
+                                                     time_t *expires, struct flw_diag *diag);
 
 /* ---- client workflow (TUF spec section 5) ------------------------------------------------ */
 /* Fetch `name` relative to the metadata base ("2.root.json", "timestamp.json") or, for
@@ -182,7 +180,7 @@ FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_signed_header(const json_t *signed_obj, i
 struct flw_tuf_fetcher {
 	unsigned version; /* FLW_TUF_FETCHER_VERSION */
 	int (*fetch_meta)(void *payload, const char *name, size_t max_len, struct flw_buf *out,
-			  struct flw_diag *diag);
+	                  struct flw_diag *diag);
 	void *payload;
 };
 #define FLW_TUF_FETCHER_VERSION 1
@@ -191,22 +189,22 @@ struct flw_tuf_client;
 /* Open a client whose trusted metadata lives in dir (root.json, timestamp.json, snapshot.json,
  * targets.json: the exact bytes fetched). dir/root.json must exist (the trust anchor). */
 FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_client_open(struct flw_tuf_client **out, const char *dir,
-						   const struct flw_tuf_fetcher *fetcher,
-						   struct flw_diag *diag);
+                                                   const struct flw_tuf_fetcher *fetcher,
+                                                   struct flw_diag *diag);
 FLW_EXPORT void flw_tuf_client_free(struct flw_tuf_client *c);
 /* Store root bytes as dir/root.json (the `init` step; no checks beyond parsing). */
 FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_client_init(const char *dir, const void *root, size_t len,
-						   struct flw_diag *diag);
+                                                   struct flw_diag *diag);
 /* Full top-level refresh at time `now` (fixed for the whole refresh): root chain, timestamp,
  * snapshot, targets; each newly trusted file persisted atomically before the next step; a
  * failed step leaves the trusted files as they were. Errors: FLW_ESIG, FLW_EEXPIRED,
  * FLW_EROLLBACK, FLW_EHASH, FLW_ELIMIT, FLW_EFORMAT, FLW_ENET, with the attack named in diag. */
 FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_client_refresh(struct flw_tuf_client *c, time_t now,
-						      struct flw_diag *diag);
+                                                      struct flw_diag *diag);
 /* Look a target up in the trusted targets (after a successful refresh). */
 FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_client_target(struct flw_tuf_client *c, const char *name,
-						     struct flw_tuf_target *out,
-						     struct flw_diag *diag);
+                                                     struct flw_tuf_target *out,
+                                                     struct flw_diag *diag);
 /* URL path of a target under the targets base with consistent snapshots:
  * "fw/<sha256hex>.cam.img" for "fw/cam.img". Returns a new string or NULL. */
 FLW_EXPORT char *flw_tuf_target_path(const struct flw_tuf_target *t);

@@ -1,0 +1,26 @@
+/* tests/lib/flw_test.h - helpers shared by the cmocka unit tests */
+#ifndef FLW_TEST_H
+#define FLW_TEST_H
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+/* mkdtemp under $TMPDIR; returns a new string (flw_free) */
+char *flw_test_tmpdir(void);
+/* rm -rf dir (only inside the temp area); frees nothing */
+void flw_test_rmrf(const char *dir);
+/* write a file with content; asserts on failure */
+void flw_test_write_file(const char *path, const void *data, size_t len);
+
+/*
+ * OOM torture: call op(payload) with the n-th allocation failing, for n = 1, 2, ... until a
+ * run completes without an injected failure. Each run must return 0 or FLW_ENOMEM (anything
+ * else fails the test); leaks are caught by LeakSanitizer in the asan preset. Returns the
+ * number of runs.
+ */
+typedef int (*flw_torture_fn)(void *payload);
+unsigned flw_test_torture(flw_torture_fn op, void *payload, unsigned max_runs);
+
+#endif
