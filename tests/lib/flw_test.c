@@ -1,5 +1,4 @@
 /* tests/lib/flw_test.c - helpers shared by the cmocka unit tests */
-#define _GNU_SOURCE
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
