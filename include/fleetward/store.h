@@ -36,6 +36,19 @@ struct flw_audit {
 	int result;         /* 0 ok, else the FLW_E* of a refused request */
 };
 
+/* Limits checked at every entry point (FLW_ELIMIT / FLW_EINVAL beyond them). */
+#define FLW_STORE_LIST_DEFAULT 100    /* rows in a listing when the caller says 0 */
+#define FLW_STORE_LIST_MAX 1000       /* rows in one listing at most */
+#define FLW_STORE_BATCH_MAX 20000     /* devices named in one call (groups, deployments) */
+#define FLW_STORE_TOUCH_MAX 100000    /* last-seen times in one flw_store_device_touch() */
+#define FLW_STORE_URI_MAX 4096
+#define FLW_STORE_SETTING_KEY_MAX 128
+#define FLW_STORE_SETTING_VALUE_MAX (64u * 1024u)
+#define FLW_AUDIT_ACTOR_MAX 128
+#define FLW_AUDIT_ACTION_MAX 64
+#define FLW_AUDIT_OBJECT_MAX 320
+#define FLW_AUDIT_DETAIL_MAX 4096
+
 /* Open (creating if needed) and migrate. uri: "sqlite:/path/file.db" or a plain path.
  * Migrations are versioned and applied in order at open, each in its own transaction. */
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_open(struct flw_store **out, const char *uri,
@@ -43,6 +56,13 @@ FLW_EXPORT FLW_WARN_UNUSED int flw_store_open(struct flw_store **out, const char
 FLW_EXPORT void flw_store_close(struct flw_store *s); /* NULL is fine */
 /* Schema version after migration */
 FLW_EXPORT int flw_store_schema_version(struct flw_store *s);
+/* Fail-stop. Returns 1 once the store has hit an error that may have lost data (SQLite:
+ * SQLITE_IOERR*, SQLITE_FULL, SQLITE_CORRUPT, SQLITE_NOTADB; reported as FLW_EIO or
+ * FLW_ESTORE with the database's message in diag), else 0. From then on every call on s
+ * returns FLW_ESTORE without touching the database: the daemon must stop acknowledging, log,
+ * and exit non-zero so that the supervisor restarts it and recovery runs. SQLITE_BUSY after
+ * the busy timeout (5 s) is FLW_ESTORE too but not fatal: the call may be retried. */
+FLW_EXPORT int flw_store_failed(const struct flw_store *s);
 
 /* ---- settings (small server-wide values) ------------------------------------------------- */
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_setting_get(struct flw_store *s, const char *key,

@@ -55,8 +55,7 @@ static void test_sha256_file_and_limit(void **state)
 	assert_int_equal(flw_sha256_file(path, 3, d, &len, NULL), 0);
 	assert_int_equal(len, 3);
 	hexeq(d, 32, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-	assert_int_equal(flw_sha256_file("/nonexistent", UINT64_MAX, d, &len, NULL),
-			 FLW_ENOTFOUND);
+	assert_int_equal(flw_sha256_file("/nonexistent", UINT64_MAX, d, &len, NULL), FLW_ENOTFOUND);
 	flw_test_rmrf(dir);
 	flw_free(path);
 	flw_free(dir);
@@ -70,14 +69,16 @@ static void test_ed25519_rfc8032_vector1(void **state)
 	unsigned char sig[64];
 
 	(void)state;
-	assert_int_equal(flw_hex_decode(seed, 32, "9d61b19deffd5a60ba844af492ec2cc4"
-						  "4449c5697b326919703bac031cae7f60"),
-			 0);
+	assert_int_equal(flw_hex_decode(seed, 32,
+	                                "9d61b19deffd5a60ba844af492ec2cc4"
+	                                "4449c5697b326919703bac031cae7f60"),
+	                 0);
 	assert_int_equal(flw_ed25519_from_seed(pk, sk, seed), 0);
 	hexeq(pk, 32, "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
 	assert_int_equal(flw_ed25519_sign(sig, "", 0, sk), 0);
 	hexeq(sig, 64,
-	      "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b");
+	      "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e"
+	      "39701cf9b46bd25bf5f0595bbe24655141438e7a100b");
 	assert_int_equal(flw_ed25519_verify(sig, "", 0, pk), 0);
 	sig[10] ^= 1;
 	assert_int_equal(flw_ed25519_verify(sig, "", 0, pk), FLW_ESIG);

@@ -31,7 +31,7 @@ static void test_canonical_form(void **state)
 {
 	(void)state;
 	canon_is("{ \"b\" : 1, \"a\": [true, false, null, -5], \"A\": \"x\" }",
-		 "{\"A\":\"x\",\"a\":[true,false,null,-5],\"b\":1}");
+	         "{\"A\":\"x\",\"a\":[true,false,null,-5],\"b\":1}");
 	/* only backslash and quote are escaped; control characters and UTF-8 stay raw */
 	canon_is("{\"s\":\"q\\\"b\\\\n\\nt\\u00e9\"}", "{\"s\":\"q\\\"b\\\\n\nt\xc3\xa9\"}");
 	/* byte order, shorter prefix first */
@@ -60,7 +60,7 @@ static void test_canonical_rejects_reals(void **state)
 static void test_canonical_round_trip(void **state)
 {
 	const char *in = "{\"signed\":{\"_type\":\"root\",\"keys\":{\"k\":{\"keyval\":"
-			 "{\"public\":\"ab\"}}},\"version\":1},\"signatures\":[]}";
+	                 "{\"public\":\"ab\"}}},\"version\":1},\"signatures\":[]}";
 	json_t *v = NULL;
 	json_t *v2 = NULL;
 	struct flw_buf a;
@@ -90,8 +90,8 @@ static void test_strict_parse(void **state)
 
 	(void)state;
 	assert_int_equal(parse("{\"a\":1,\"a\":2}", &v, &d), FLW_EFORMAT); /* duplicate key */
-	assert_int_equal(parse("{\"a\":1} x", &v, &d), FLW_EFORMAT);        /* trailing data */
-	assert_int_equal(parse("{\"a\":1", &v, &d), FLW_EFORMAT);           /* truncated */
+	assert_int_equal(parse("{\"a\":1} x", &v, &d), FLW_EFORMAT);       /* trailing data */
+	assert_int_equal(parse("{\"a\":1", &v, &d), FLW_EFORMAT);          /* truncated */
 	assert_int_equal(d.line, 1);
 	assert_int_equal(parse("{\"a\":\"\xff\"}", &v, &d), FLW_EFORMAT); /* bad UTF-8 */
 	assert_int_equal(parse("{\"a\":99999999999999999999}", &v, &d), FLW_EFORMAT);
@@ -123,9 +123,8 @@ static void test_getters(void **state)
 	static const char *const allowed[] = { "s", "i", "b", "o", "a", NULL };
 
 	(void)state;
-	assert_int_equal(parse("{\"s\":\"hey\",\"i\":5,\"b\":true,\"o\":{},\"a\":[1,2,3]}", &v,
-			       NULL),
-			 0);
+	assert_int_equal(
+	        parse("{\"s\":\"hey\",\"i\":5,\"b\":true,\"o\":{},\"a\":[1,2,3]}", &v, NULL), 0);
 	assert_int_equal(flw_json_get_str(v, "s", &s, 10, 1, &d), 0);
 	assert_string_equal(s, "hey");
 	assert_int_equal(flw_json_get_str(v, "s", &s, 2, 1, &d), FLW_ELIMIT);

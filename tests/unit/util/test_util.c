@@ -34,9 +34,9 @@ static void test_diag_format(void **state)
 	(void)state;
 	flw_diag_clear(&d);
 	assert_int_equal(flw_diag_set(&d, FLW_EFORMAT, "signed.version", "expected %s", "int"),
-			 FLW_EFORMAT);
+	                 FLW_EFORMAT);
 	assert_string_equal(flw_diag_format(&d, out, sizeof(out)),
-			    "expected int (field 'signed.version')");
+	                    "expected int (field 'signed.version')");
 	assert_int_equal(flw_diag_errno(&d, ENOENT, NULL, "opening '%s'", "x"), FLW_EIO);
 	assert_int_equal(d.sys_errno, ENOENT);
 	assert_non_null(strstr(d.msg, "No such file"));
