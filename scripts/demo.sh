@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# demo.sh BUILD_DIR - the whole update loop on this machine (what `make run` shows).
+#
+# Starts fleetwardd on 127.0.0.1:${FLW_DEMO_PORT:-8080} with the embedded SQLite store in
+# var/demo/, creates offline root and targets keys, signs a firmware release, starts five
+# fleetward-agents with file-backed A/B slots (one of them with a failing health check), rolls
+# the release onto them and shows the progress live. Then it leaves everything running and
+# prints what to type next; Ctrl-C stops every process it started (and only those).
+# FLW_DEMO_EXIT=1 (or no terminal) stops after the rollout instead of waiting.
+set -euo pipefail
+BUILD=$(cd "${1:-build/dev}" && pwd)
+cd "$(dirname "$0")/.."
+TOP=$(pwd)
+PORT=${FLW_DEMO_PORT:-8080}
+DEMO=$TOP/var/demo
+N_AGENTS=5
+PIDS=()
+B=$'\e[1m' N=$'\e[0m'
+[ -t 1 ] || { B=''; N=''; }
+
+say() { printf '\n%s==> %s%s\n' "$B" "$*" "$N"; }
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	echo "stopped fleetwardd and $N_AGENTS agents; their files are in $DEMO"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+	echo "Port $PORT on 127.0.0.1 is already in use. Stop what listens there, or run:"
+	echo "  FLW_DEMO_PORT=8081 make run"
+	exit 1
+fi
+
+rm -rf "$DEMO"
+mkdir -p "$DEMO"/{keys,fw}
+cd "$DEMO"
+FLW="$BUILD/fleetward"
+
+say "Starting fleetwardd on 127.0.0.1:$PORT (data in $DEMO/data, embedded SQLite)"
+"$BUILD/fleetwardd" --listen "127.0.0.1:$PORT" --data data --poll-interval 3 \
+	--init-token-file admin.token --port-file port >fleetwardd.log 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 100); do [ -s port ] && break; sleep 0.05; done
+[ -s port ] || { cat fleetwardd.log; echo "fleetwardd did not start"; exit 1; }
+export FLEETWARD_SERVER="http://127.0.0.1:$PORT" FLEETWARD_TOKEN
+FLEETWARD_TOKEN=$(cat admin.token)
+echo "admin API token (printed once by the server's first run): $FLEETWARD_TOKEN"
+
+say "Creating offline signing keys (root and targets) and the TUF repository"
+"$FLW" keygen -o keys/root
+"$FLW" keygen -o keys/targets
+"$FLW" repo init --root-key keys/root.key --targets-key keys/targets.key -o root.json
+
+say "Building two firmware images (1.0.0 is on the devices, 1.1.0 is the update)"
+for v in 1.0.0 1.1.0; do
+	{ printf 'FleetOS %s\n' "$v"; head -c $((8 * 1024 * 1024)) /dev/urandom; } >"fw/cam-$v.img"
+done
+ls -l fw
+
+say "Signing release 1.1.0 offline with the targets key, then uploading it"
+"$FLW" release create fw/cam-1.1.0.img --name fw/cam-1.1.0.img --version 1.1.0 \
+	--hardware demo-cam --security-version 1 --key keys/targets.key -o cam-1.1.0.targets.json
+"$FLW" release upload --metadata cam-1.1.0.targets.json fw/cam-1.1.0.img
+"$FLW" release list
+
+say "Creating group 'lab' and a 5-use enrollment token for it"
+"$FLW" group create lab
+ENROLL=$("$FLW" --json enroll-token create lab-devices --uses "$N_AGENTS" --expires-in 1h --group lab | jq -r .token)
+
+say "Starting $N_AGENTS agents (file-backed A/B slots; cam-05's health check fails)"
+for i in $(seq 1 "$N_AGENTS"); do
+	d=dev/cam-0$i
+	mkdir -p "$d"
+	cp fw/cam-1.0.0.img "$d/slot_a"
+	: >"$d/slot_b"
+	health=true
+	[ "$i" = "$N_AGENTS" ] && health=false
+	cat >"$d/agent.conf" <<EOF
+server = $FLEETWARD_SERVER
+device_id = cam-0$i
+hardware_id = demo-cam
+enrollment_token = $ENROLL
+state_dir = $DEMO/$d/state
+trust_root = $DEMO/root.json
+slot_a = $DEMO/$d/slot_a
+slot_b = $DEMO/$d/slot_b
+health_command = $health
+reboot_command = simulate
+poll_interval = 3
+attribute.site = demo-lab
+EOF
+	"$BUILD/fleetward-agent" --config "$d/agent.conf" >"$d/agent.log" 2>&1 &
+	PIDS+=($!)
+done
+for _ in $(seq 1 100); do
+	n=$("$FLW" --json device list --group lab | jq '.items | length')
+	[ "$n" -ge "$N_AGENTS" ] && break
+	sleep 0.2
+done
+"$FLW" device list
+
+say "Deploying fw/cam-1.1.0.img to group 'lab'"
+DEP=$("$FLW" --json deploy fw/cam-1.1.0.img --group lab | jq -r .id)
+set +e
+"$FLW" deployment watch "$DEP" --timeout 120
+watch_rc=$?
+set -e
+
+say "What happened"
+"$FLW" deployment show "$DEP"
+for i in $(seq 1 "$N_AGENTS"); do
+	d=dev/cam-0$i
+	active=$(jq -r '.primary // empty' "$d/state/bootsel" 2>/dev/null || true)
+	if cmp -s "$d/slot_b" fw/cam-1.1.0.img; then b="slot B holds 1.1.0"; else b="slot B does not hold 1.1.0"; fi
+	echo "cam-0$i: $b; boots ${active:-?}"
+done
+echo
+echo "cam-05's health check failed on its trial boot, so it rolled back to slot A by itself."
+[ "$watch_rc" = 3 ] && echo "(deployment watch exited 3: done, with a rollback)"
+"$FLW" audit --limit 8
+
+if [ "${FLW_DEMO_EXIT:-0}" = 1 ] || [ ! -t 0 ]; then
+	exit 0
+fi
+cat <<EOF
+
+${B}Everything is still running. Try, in another terminal:${N}
+  export FLEETWARD_SERVER=$FLEETWARD_SERVER FLEETWARD_TOKEN=$FLEETWARD_TOKEN
+  $FLW device list
+  $FLW device show cam-01
+  $FLW deployment show $DEP
+  $FLW --json device list | jq .
+  curl -s $FLEETWARD_SERVER/metrics | head
+  tail -f $DEMO/dev/cam-01/agent.log
+
+Ctrl-C stops fleetwardd and the agents.
+EOF
+while true; do sleep 3600; done
