@@ -27,9 +27,9 @@ enum cli_exit {
 };
 
 /* ---- options and the command table ---------------------------------------------------------- */
-#define CLI_OPT_VALUE 1u    /* takes a value (else a flag) */
+#define CLI_OPT_VALUE    1u /* takes a value (else a flag) */
 #define CLI_OPT_REQUIRED 2u /* must be given */
-#define CLI_OPT_REPEAT 4u   /* may be given more than once */
+#define CLI_OPT_REPEAT   4u /* may be given more than once */
 
 struct cli_opt {
 	const char *name; /* long name, without "--"; NULL ends a list */
@@ -64,7 +64,7 @@ struct cli_cmd {
 
 struct cli_config {
 	const char *server;
-	const char *token; /* NULL when none was given anywhere */
+	const char *token;        /* NULL when none was given anywhere */
 	const char *token_source; /* "--token", "$FLEETWARD_TOKEN", the config file or NULL */
 };
 
@@ -109,8 +109,8 @@ int cli_fail(const struct cli_ctx *ctx, const char *fmt, ...) FLW_PRINTF(2, 3);
 void cli_hint(const char *fmt, ...) FLW_PRINTF(1, 2);
 
 /* Integer option: absent -> *out = def. Malformed or out of range -> usage error (exit 2). */
-int cli_opt_int(const struct cli_ctx *ctx, const char *name, int64_t min, int64_t max,
-		int64_t def, int64_t *out);
+int cli_opt_int(const struct cli_ctx *ctx, const char *name, int64_t min, int64_t max, int64_t def,
+                int64_t *out);
 /* "90s", "30m", "24h", "7d" or plain seconds into *out; 0 or -1 */
 int cli_parse_duration(const char *s, int64_t *out);
 int cli_parse_int(const char *s, int64_t min, int64_t max, int64_t *out);
@@ -119,9 +119,9 @@ int cli_parse_int(const char *s, int64_t min, int64_t max, int64_t *out);
 #define CLI_RESP_MAX (32u * 1024u * 1024u) /* largest API answer we accept */
 
 struct cli_resp {
-	long status;          /* HTTP status */
-	struct flw_buf body;  /* exact bytes, bounded by CLI_RESP_MAX */
-	json_t *json;         /* parsed body of a 2xx JSON answer, else NULL */
+	long status;         /* HTTP status */
+	struct flw_buf body; /* exact bytes, bounded by CLI_RESP_MAX */
+	json_t *json;        /* parsed body of a 2xx JSON answer, else NULL */
 };
 void cli_resp_free(struct cli_resp *r);
 
@@ -129,14 +129,14 @@ void cli_resp_free(struct cli_resp *r);
  * is not empty). Otherwise prints the server's error code and message (or the transport error)
  * with a hint and returns CLI_EXIT_FAIL. hint_404 (may be NULL) is printed on 404. */
 int cli_api(struct cli_ctx *ctx, const char *method, const char *path, const json_t *body,
-	    struct cli_resp *r, const char *hint_404);
+            struct cli_resp *r, const char *hint_404);
 /* Same with raw bytes as the body (a signed metadata envelope). */
 int cli_api_raw(struct cli_ctx *ctx, const char *method, const char *path, const void *body,
-		size_t len, struct cli_resp *r, const char *hint_404);
+                size_t len, struct cli_resp *r, const char *hint_404);
 /* PUT a file to path, streaming it (never loaded whole), with a progress line when stderr is
  * a terminal. label names the file in the progress line. */
 int cli_api_upload(struct cli_ctx *ctx, const char *path, const char *file, const char *label,
-		   struct cli_resp *r);
+                   struct cli_resp *r);
 /* Print an API error answer (code, message, field, hint) for r; returns CLI_EXIT_FAIL. */
 int cli_api_error(const struct cli_ctx *ctx, const struct cli_resp *r, const char *hint_404);
 /* URL-escape one path component or query value; new string (flw_free) or NULL */
@@ -151,7 +151,8 @@ enum cli_col_fmt {
 	CLI_COL_LIST,  /* array joined with ",", or a number */
 	CLI_COL_COUNT, /* array length, or a number */
 	CLI_COL_HASH,  /* first 12 hex digits */
-	CLI_COL_USES   /* -1 -> "unlimited" */
+	CLI_COL_USES,  /* -1 -> "unlimited" */
+	CLI_COL_RESULT /* 0 -> "ok", else the FLW_E* code's name */
 };
 
 struct cli_col {
@@ -176,16 +177,34 @@ void cli_table_free(struct cli_table *t);
 
 /* Print an array of API objects as a table with the given columns, or "(none)". */
 int cli_print_items(const struct cli_ctx *ctx, const json_t *items, const struct cli_col *cols,
-		    size_t ncols, const char *none);
+                    size_t ncols, const char *none);
 /* "key: value" lines for an object (cols pick and format the fields) */
 void cli_print_fields(const struct cli_ctx *ctx, const json_t *obj, const struct cli_col *cols,
-		      size_t ncols);
+                      size_t ncols);
 /* --json: the API's bytes, unchanged, newline-terminated */
 void cli_print_raw(const struct cli_resp *r);
 /* Listing helper: GET path; --json prints it raw, else items (or the object at items_key) as a
  * table. */
 int cli_list(struct cli_ctx *ctx, const char *path, const struct cli_col *cols, size_t ncols,
-	     const char *none);
+             const char *none);
+
+/* prefix + URL-escaped comp + suffix; new string (flw_free) or NULL */
+char *cli_path(const char *prefix, const char *comp, const char *suffix);
+/* A changing request: on success prints `done` (or the answer with --json). Consumes path
+ * (flw_free; NULL means out of memory) and the reference to body (may be NULL), so callers
+ * build both inline with cli_path()/flw_strdup() and json_pack(). */
+int cli_action(struct cli_ctx *ctx, const char *method, char *path, json_t *body,
+               const char *hint_404, const char *done);
+
+/* ---- shared helpers for the offline commands (cmd_repo.c) ------------------------------- */
+struct flw_signer;
+/* Load a signing key file; prints why not (with a hint for a bad mode) -> CLI_EXIT_FAIL */
+int cli_load_signer(const struct cli_ctx *ctx, const char *path, struct flw_signer **out);
+/* Write a file atomically; prints why not -> CLI_EXIT_FAIL */
+int cli_write_file(const struct cli_ctx *ctx, const char *path, const void *data, size_t len,
+                   unsigned mode);
+/* Print a JSON object (compact, one line) to stdout; consumes the reference */
+void cli_print_json(json_t *v);
 
 /* ---- command handlers (cmd_<name>.c) ------------------------------------------------------- */
 int cli_cmd_help(struct cli_ctx *ctx);

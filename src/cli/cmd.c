@@ -1,0 +1,622 @@
+/* src/cli/cmd.c - the command table, option parsing, help and dispatch
+ *
+ * The table below is the whole command-line surface of `fleetward`: docs/CLI.md describes the
+ * same rows, and tests/integration/2*_cli_*.sh walk it through `fleetward help --list`.
+ * Global options (--server, --token, --json, --help) are accepted before or after the command.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <curl/curl.h>
+
+#include "cmd.h"
+#include "fleetward/alloc.h"
+#include "fleetward/crypto.h"
+
+/* ---- options ------------------------------------------------------------------------------- */
+static const struct cli_opt global_opts[] = {
+	{ "server", 0, CLI_OPT_VALUE, "URL", "fleetwardd base URL (or $FLEETWARD_SERVER)" },
+	{ "token", 0, CLI_OPT_VALUE, "TOKEN", "API token (or $FLEETWARD_TOKEN)" },
+	{ "json", 0, 0, NULL, "print the API's JSON instead of a table" },
+	{ "help", 'h', 0, NULL, "show help" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+static const struct cli_opt help_opts[] = { { "list", 0, 0, NULL,
+	                                      "one command per line (for scripts and tests)" },
+	                                    { NULL, 0, 0, NULL, NULL } };
+static const struct cli_opt keygen_opts[] = {
+	{ "output", 'o', CLI_OPT_VALUE | CLI_OPT_REQUIRED, "PATH",
+	  "private key file (mode 0600); the public key goes to PATH.pub" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+static const struct cli_opt repo_init_opts[] = {
+	{ "root-key", 0, CLI_OPT_VALUE | CLI_OPT_REQUIRED | CLI_OPT_REPEAT, "FILE",
+	  "root signing key (repeat for several)" },
+	{ "root-threshold", 0, CLI_OPT_VALUE, "N", "root signatures needed (default 1)" },
+	{ "targets-key", 0, CLI_OPT_VALUE | CLI_OPT_REQUIRED, "FILE", "release signing key" },
+	{ "expires-days", 0, CLI_OPT_VALUE, "N", "root lifetime in days (default 365)" },
+	{ "output", 'o', CLI_OPT_VALUE, "FILE", "where to write root.json (default ./root.json)" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+static const struct cli_opt repo_root_opts[] = { { "output", 'o', CLI_OPT_VALUE, "FILE",
+	                                           "write to FILE instead of stdout" },
+	                                         { NULL, 0, 0, NULL, NULL } };
+static const struct cli_opt release_create_opts[] = {
+	{ "name", 0, CLI_OPT_VALUE | CLI_OPT_REQUIRED, "PATH",
+	  "target name, e.g. fw/cam-1.2.0.img ([A-Za-z0-9._-] components)" },
+	{ "version", 0, CLI_OPT_VALUE | CLI_OPT_REQUIRED, "V", "release version string" },
+	{ "hardware", 0, CLI_OPT_VALUE | CLI_OPT_REQUIRED | CLI_OPT_REPEAT, "HWID",
+	  "compatible hardware id (repeat for several)" },
+	{ "security-version", 0, CLI_OPT_VALUE, "N", "anti-rollback counter (default 0)" },
+	{ "key", 0, CLI_OPT_VALUE | CLI_OPT_REQUIRED, "FILE", "targets signing key" },
+	{ "targets", 0, CLI_OPT_VALUE, "CURRENT.json",
+	  "current targets metadata (offline); default: fetched from the server" },
+	{ "expires-days", 0, CLI_OPT_VALUE, "N", "lifetime of the new metadata (default 90)" },
+	{ "output", 'o', CLI_OPT_VALUE, "NEW.json",
+	  "output file (default <basename of PATH>.targets.json)" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+static const struct cli_opt release_upload_opts[] = {
+	{ "metadata", 0, CLI_OPT_VALUE | CLI_OPT_REQUIRED, "NEW.json",
+	  "signed targets metadata from 'fleetward release create'" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+static const struct cli_opt device_list_opts[] = {
+	{ "group", 0, CLI_OPT_VALUE, "G", "only devices in group G" },
+	{ "hardware", 0, CLI_OPT_VALUE, "H", "only devices with hardware id H" },
+	{ "installed", 0, CLI_OPT_VALUE, "T", "only devices running target T" },
+	{ "prefix", 0, CLI_OPT_VALUE, "P", "only device ids starting with P" },
+	{ "limit", 0, CLI_OPT_VALUE, "N", "at most N devices" },
+	{ "offset", 0, CLI_OPT_VALUE, "N", "skip the first N devices" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+static const struct cli_opt enroll_create_opts[] = {
+	{ "uses", 0, CLI_OPT_VALUE, "N", "enrollments allowed (default 1; -1 unlimited)" },
+	{ "expires-in", 0, CLI_OPT_VALUE, "DURATION", "lifetime: 90s, 30m, 24h, 7d (default 7d)" },
+	{ "group", 0, CLI_OPT_VALUE, "G", "put enrolled devices into group G" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+static const struct cli_opt deploy_opts[] = {
+	{ "device", 0, CLI_OPT_VALUE | CLI_OPT_REPEAT, "ID", "target device (repeat for several)" },
+	{ "group", 0, CLI_OPT_VALUE, "G", "every device in group G" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+static const struct cli_opt watch_opts[] = {
+	{ "timeout", 0, CLI_OPT_VALUE, "SECONDS", "give up after SECONDS (exit 4); default never" },
+	{ "interval", 0, CLI_OPT_VALUE, "SECONDS", "poll interval (default 1)" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+static const struct cli_opt token_create_opts[] = { { "role", 0, CLI_OPT_VALUE | CLI_OPT_REQUIRED,
+	                                              "ROLE", "admin, operator or viewer" },
+	                                            { NULL, 0, 0, NULL, NULL } };
+static const struct cli_opt audit_opts[] = {
+	{ "limit", 0, CLI_OPT_VALUE, "N", "at most N entries (default 50)" },
+	{ "before", 0, CLI_OPT_VALUE, "ID", "entries older than ID (paging)" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+/* ---- the command table ------------------------------------------------------------------- */
+#define S CLI_CMD_SERVER
+static const struct cli_cmd commands[] = {
+	/* name, sub, summary, usage, options, min_pos, max_pos, flags, handler */
+	{ "help", NULL, "show help for all commands or for one", "[COMMAND [SUBCOMMAND]] [--list]",
+	  help_opts, 0, 2, 0, cli_cmd_help },
+	{ "keygen", NULL, "create an Ed25519 signing key (offline)", "-o PATH", keygen_opts, 0, 0,
+	  0, cli_cmd_keygen },
+	{ "repo", "init", "create, sign and upload root v1 and an empty targets v1",
+	  "--root-key FILE [--root-key FILE...] [--root-threshold N] --targets-key FILE "
+	  "[--expires-days N] [-o root.json]",
+	  repo_init_opts, 0, 0, S, cli_cmd_repo_init },
+	{ "repo", "root", "download the newest root metadata (the devices' trust anchor)",
+	  "[-o FILE]", repo_root_opts, 0, 0, S, cli_cmd_repo_root },
+	{ "release", "create", "hash an image and write new signed targets metadata listing it",
+	  "IMAGE --name PATH --version V --hardware HWID [--hardware HWID...] "
+	  "[--security-version N] --key targets.key [--targets CURRENT.json] [--expires-days N] "
+	  "[-o NEW.json]",
+	  release_create_opts, 1, 1, 0, cli_cmd_release_create },
+	{ "release", "upload", "upload images, then their signed metadata",
+	  "--metadata NEW.json [IMAGE...]", release_upload_opts, 0, 64, S, cli_cmd_release_upload },
+	{ "release", "list", "list releases", "[--json]", NULL, 0, 0, S, cli_cmd_release_list },
+	{ "release", "show", "show one release", "NAME [--json]", NULL, 1, 1, S,
+	  cli_cmd_release_show },
+	{ "device", "list", "list devices",
+	  "[--group G] [--hardware H] [--installed T] [--prefix P] [--limit N] [--offset N] "
+	  "[--json]",
+	  device_list_opts, 0, 0, S, cli_cmd_device_list },
+	{ "device", "show", "show one device: attributes, groups, history", "ID [--json]", NULL, 1,
+	  1, S, cli_cmd_device_show },
+	{ "group", "create", "create a device group", "NAME", NULL, 1, 1, S, cli_cmd_group_create },
+	{ "group", "list", "list device groups", "[--json]", NULL, 0, 0, S, cli_cmd_group_list },
+	{ "group", "add", "add devices to a group", "NAME DEV [DEV...]", NULL, 2, 1024, S,
+	  cli_cmd_group_add },
+	{ "group", "remove", "remove devices from a group", "NAME DEV [DEV...]", NULL, 2, 1024, S,
+	  cli_cmd_group_remove },
+	{ "group", "delete", "delete a group (its devices stay)", "NAME", NULL, 1, 1, S,
+	  cli_cmd_group_delete },
+	{ "enroll-token", "create", "create an enrollment token (printed once)",
+	  "NAME [--uses N] [--expires-in DURATION] [--group G]", enroll_create_opts, 1, 1, S,
+	  cli_cmd_enroll_create },
+	{ "enroll-token", "list", "list enrollment tokens", "[--json]", NULL, 0, 0, S,
+	  cli_cmd_enroll_list },
+	{ "enroll-token", "revoke", "revoke an enrollment token", "NAME", NULL, 1, 1, S,
+	  cli_cmd_enroll_revoke },
+	{ "deploy", NULL, "deploy a release to devices or a group; prints the deployment id",
+	  "RELEASE (--device ID [--device ID...] | --group G)", deploy_opts, 1, 1, S,
+	  cli_cmd_deploy },
+	{ "deployment", "list", "list deployments", "[--json]", NULL, 0, 0, S,
+	  cli_cmd_deployment_list },
+	{ "deployment", "show", "show a deployment's per-device progress", "ID [--json]", NULL, 1,
+	  1, S, cli_cmd_deployment_show },
+	{ "deployment", "watch",
+	  "follow a deployment's per-device progress until every device is done",
+	  "ID [--timeout SECONDS] [--interval SECONDS]", watch_opts, 1, 1, S,
+	  cli_cmd_deployment_watch },
+	{ "deployment", "cancel", "cancel a deployment", "ID", NULL, 1, 1, S,
+	  cli_cmd_deployment_cancel },
+	{ "token", "create", "create an API token (printed once)",
+	  "NAME --role admin|operator|viewer", token_create_opts, 1, 1, S, cli_cmd_token_create },
+	{ "token", "list", "list API tokens", "[--json]", NULL, 0, 0, S, cli_cmd_token_list },
+	{ "token", "revoke", "revoke an API token", "NAME", NULL, 1, 1, S, cli_cmd_token_revoke },
+	{ "audit", NULL, "show the audit log, newest first", "[--limit N] [--before ID] [--json]",
+	  audit_opts, 0, 0, S, cli_cmd_audit },
+};
+#undef S
+
+/* ---- messages -------------------------------------------------------------------------------- */
+static void cmd_label(const struct cli_cmd *cmd, char *out, size_t n)
+{
+	if (!cmd)
+		snprintf(out, n, "fleetward");
+	else if (cmd->sub)
+		snprintf(out, n, "fleetward %s %s", cmd->name, cmd->sub);
+	else
+		snprintf(out, n, "fleetward %s", cmd->name);
+}
+
+int cli_usage(const struct cli_ctx *ctx, const char *fmt, ...)
+{
+	char label[64];
+	va_list ap;
+
+	cmd_label(ctx->cmd, label, sizeof(label));
+	fprintf(stderr, "%s: ", label);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (ctx->cmd)
+		fprintf(stderr, "; see '%s --help'\n", label);
+	else
+		fputs("; see 'fleetward help'\n", stderr);
+	return CLI_EXIT_USAGE;
+}
+
+int cli_fail(const struct cli_ctx *ctx, const char *fmt, ...)
+{
+	char label[64];
+	va_list ap;
+
+	cmd_label(ctx->cmd, label, sizeof(label));
+	fprintf(stderr, "%s: ", label);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return CLI_EXIT_FAIL;
+}
+
+void cli_hint(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("hint: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ---- option values --------------------------------------------------------------------------- */
+const char *cli_opt_nth(const struct cli_ctx *ctx, const char *name, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < ctx->nvals; i++) {
+		if (strcmp(ctx->vals[i].opt->name, name) != 0)
+			continue;
+		if (n == 0)
+			return ctx->vals[i].val ? ctx->vals[i].val : "";
+		n--;
+	}
+	return NULL;
+}
+
+unsigned cli_opt_count(const struct cli_ctx *ctx, const char *name)
+{
+	unsigned i;
+	unsigned n = 0;
+
+	for (i = 0; i < ctx->nvals; i++)
+		if (strcmp(ctx->vals[i].opt->name, name) == 0)
+			n++;
+	return n;
+}
+
+const char *cli_opt_str(const struct cli_ctx *ctx, const char *name)
+{
+	unsigned n = cli_opt_count(ctx, name);
+
+	return n ? cli_opt_nth(ctx, name, n - 1) : NULL;
+}
+
+int cli_parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	char *end = NULL;
+	long long v;
+
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int cli_opt_int(const struct cli_ctx *ctx, const char *name, int64_t min, int64_t max, int64_t def,
+                int64_t *out)
+{
+	const char *s = cli_opt_str(ctx, name);
+
+	*out = def;
+	if (!s)
+		return 0;
+	if (cli_parse_int(s, min, max, out) != 0)
+		return cli_usage(
+		        ctx, "--%s wants a whole number from %" PRId64 " to %" PRId64 ", not '%s'",
+		        name, min, max, s);
+	return 0;
+}
+
+int cli_parse_duration(const char *s, int64_t *out)
+{
+	static const struct {
+		char suffix;
+		int64_t mult;
+	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 } };
+	char num[24];
+	size_t len = s ? strlen(s) : 0;
+	int64_t mult = 1;
+	int64_t v;
+	size_t i;
+
+	if (len == 0 || len >= sizeof(num))
+		return -1;
+	memcpy(num, s, len + 1);
+	for (i = 0; i < FLW_ARRAY_SIZE(units); i++) {
+		if (num[len - 1] == units[i].suffix) {
+			mult = units[i].mult;
+			num[len - 1] = '\0';
+			break;
+		}
+	}
+	if (cli_parse_int(num, 1, INT64_MAX / 86400, &v) != 0)
+		return -1;
+	*out = v * mult;
+	return 0;
+}
+
+/* ---- help ------------------------------------------------------------------------------------ */
+static void print_opts(FILE *f, const struct cli_opt *opts)
+{
+	char left[64];
+
+	for (; opts && opts->name; opts++) {
+		if (opts->short_name)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s", opts->short_name, opts->name,
+			         opts->metavar ? " " : "", opts->metavar ? opts->metavar : "");
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s", opts->name,
+			         opts->metavar ? " " : "", opts->metavar ? opts->metavar : "");
+		fprintf(f, "  %-30s %s\n", left, opts->help);
+	}
+}
+
+static void print_cmd_help(FILE *f, const struct cli_cmd *cmd)
+{
+	char label[64];
+
+	cmd_label(cmd, label, sizeof(label));
+	fprintf(f, "usage: %s %s\n\n%s\n", label, cmd->usage, cmd->summary);
+	if (cmd->opts) {
+		fputs("\noptions:\n", f);
+		print_opts(f, cmd->opts);
+	}
+	fputs("\nglobal options:\n", f);
+	print_opts(f, global_opts);
+}
+
+static void print_overview(FILE *f, const char *only)
+{
+	char left[64];
+	size_t i;
+
+	if (!only)
+		fputs("usage: fleetward [--server URL] [--token TOKEN] [--json] COMMAND [ARGS]\n\n"
+		      "fleetward is the operator's tool for fleetwardd: keys, signed releases,\n"
+		      "devices, groups, deployments and API tokens.\n\ncommands:\n",
+		      f);
+	else
+		fprintf(f, "usage: fleetward %s SUBCOMMAND [ARGS]\n\nsubcommands:\n", only);
+	for (i = 0; i < FLW_ARRAY_SIZE(commands); i++) {
+		const struct cli_cmd *c = &commands[i];
+
+		if ((c->flags & CLI_CMD_HIDDEN) || (only && strcmp(c->name, only) != 0))
+			continue;
+		snprintf(left, sizeof(left), "%s%s%s", c->name, c->sub ? " " : "",
+		         c->sub ? c->sub : "");
+		fprintf(f, "  %-22s %s\n", left, c->summary);
+	}
+	fputs("\nRun 'fleetward COMMAND [SUBCOMMAND] --help' for a command's options.\n"
+	      "Configuration: --server/--token, $FLEETWARD_SERVER/$FLEETWARD_TOKEN,\n"
+	      "~/.config/fleetward/cli.conf (server = URL, token = TOKEN), "
+	      "default " CLI_DEFAULT_SERVER ".\n",
+	      f);
+}
+
+static const struct cli_cmd *find_cmd(const char *name, const char *sub, int *name_known)
+{
+	size_t i;
+
+	*name_known = 0;
+	for (i = 0; i < FLW_ARRAY_SIZE(commands); i++) {
+		if (strcmp(commands[i].name, name) != 0)
+			continue;
+		*name_known = 1;
+		if (!commands[i].sub)
+			return &commands[i];
+		if (sub && strcmp(commands[i].sub, sub) == 0)
+			return &commands[i];
+	}
+	return NULL;
+}
+
+int cli_cmd_help(struct cli_ctx *ctx)
+{
+	const struct cli_cmd *c;
+	int known;
+	size_t i;
+
+	if (cli_opt_count(ctx, "list")) {
+		for (i = 0; i < FLW_ARRAY_SIZE(commands); i++)
+			printf("%s%s%s\n", commands[i].name, commands[i].sub ? " " : "",
+			       commands[i].sub ? commands[i].sub : "");
+		return CLI_EXIT_OK;
+	}
+	if (ctx->npos == 0) {
+		print_overview(stdout, NULL);
+		return CLI_EXIT_OK;
+	}
+	c = find_cmd(ctx->pos[0], ctx->npos > 1 ? ctx->pos[1] : NULL, &known);
+	if (c) {
+		print_cmd_help(stdout, c);
+		return CLI_EXIT_OK;
+	}
+	if (known && ctx->npos == 1) {
+		print_overview(stdout, ctx->pos[0]);
+		return CLI_EXIT_OK;
+	}
+	return cli_usage(ctx, "no command '%s%s%s'", ctx->pos[0], ctx->npos > 1 ? " " : "",
+	                 ctx->npos > 1 ? ctx->pos[1] : "");
+}
+
+/* ---- parsing --------------------------------------------------------------------------------- */
+static const struct cli_opt *find_opt(const struct cli_opt *opts, const char *name, size_t len,
+                                      char short_name)
+{
+	for (; opts && opts->name; opts++) {
+		if (short_name && opts->short_name == short_name)
+			return opts;
+		if (!short_name && strlen(opts->name) == len && strncmp(opts->name, name, len) == 0)
+			return opts;
+	}
+	return NULL;
+}
+
+struct parse_state {
+	int argc;
+	char **argv;
+	int i;
+	int help;
+	const char *server;
+	const char *token;
+};
+
+/* Parse one option at argv[st->i] (starts with '-'). Returns 0 or CLI_EXIT_USAGE. */
+static int parse_opt(struct cli_ctx *ctx, struct parse_state *st)
+{
+	const char *arg = st->argv[st->i];
+	const char *eq = NULL;
+	const struct cli_opt *o;
+	const char *val = NULL;
+	size_t len;
+
+	if (arg[1] == '-') {
+		eq = strchr(arg + 2, '=');
+		len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+		o = find_opt(ctx->cmd ? ctx->cmd->opts : NULL, arg + 2, len, 0);
+		if (!o)
+			o = find_opt(global_opts, arg + 2, len, 0);
+	} else {
+		if (arg[2] != '\0')
+			return cli_usage(ctx, "unknown option '%s' (write short options apart)",
+			                 arg);
+		o = find_opt(ctx->cmd ? ctx->cmd->opts : NULL, NULL, 0, arg[1]);
+		if (!o)
+			o = find_opt(global_opts, NULL, 0, arg[1]);
+	}
+	if (!o)
+		return cli_usage(ctx, "unknown option '%s'", arg);
+	if (o->flags & CLI_OPT_VALUE) {
+		if (eq)
+			val = eq + 1;
+		else if (st->i + 1 < st->argc)
+			val = st->argv[++st->i];
+		else
+			return cli_usage(ctx, "--%s needs a value: --%s %s", o->name, o->name,
+			                 o->metavar);
+	} else if (eq) {
+		return cli_usage(ctx, "--%s takes no value", o->name);
+	}
+	if (o == &global_opts[0])
+		st->server = val;
+	else if (o == &global_opts[1])
+		st->token = val;
+	else if (o == &global_opts[2])
+		ctx->json = 1;
+	else if (o == &global_opts[3])
+		st->help = 1;
+	else {
+		if (!(o->flags & CLI_OPT_REPEAT) && cli_opt_count(ctx, o->name))
+			return cli_usage(ctx, "--%s given twice; give it once", o->name);
+		ctx->vals[ctx->nvals].opt = o;
+		ctx->vals[ctx->nvals].val = val;
+		ctx->nvals++;
+	}
+	return 0;
+}
+
+/* Global options before the command, then the command words. */
+static int parse_command(struct cli_ctx *ctx, struct parse_state *st)
+{
+	const char *name;
+	const char *sub;
+	int known;
+	int rc;
+
+	while (st->i < st->argc && st->argv[st->i][0] == '-' && st->argv[st->i][1] != '\0') {
+		if ((rc = parse_opt(ctx, st)) != 0)
+			return rc;
+		st->i++;
+	}
+	if (st->i >= st->argc) {
+		print_overview(st->help ? stdout : stderr, NULL);
+		if (!st->help)
+			fputs("\nfleetward: give a command; see 'fleetward help'\n", stderr);
+		return st->help ? -1 : CLI_EXIT_USAGE;
+	}
+	name = st->argv[st->i++];
+	sub = st->i < st->argc ? st->argv[st->i] : NULL;
+	ctx->cmd = find_cmd(name, sub, &known);
+	if (!known)
+		return cli_usage(ctx, "unknown command '%s'", name);
+	if (!ctx->cmd) {
+		if (st->help || (sub && (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0))) {
+			print_overview(stdout, name);
+			return -1;
+		}
+		fprintf(stderr, "fleetward %s: %s; see 'fleetward %s --help'\n", name,
+		        sub ? "unknown subcommand" : "give a subcommand", name);
+		print_overview(stderr, name);
+		return CLI_EXIT_USAGE;
+	}
+	if (ctx->cmd->sub)
+		st->i++;
+	return 0;
+}
+
+static int check_required(struct cli_ctx *ctx)
+{
+	const struct cli_opt *o;
+
+	for (o = ctx->cmd->opts; o && o->name; o++)
+		if ((o->flags & CLI_OPT_REQUIRED) && !cli_opt_count(ctx, o->name))
+			return cli_usage(ctx, "missing --%s %s", o->name, o->metavar);
+	if (ctx->npos < ctx->cmd->min_pos || ctx->npos > ctx->cmd->max_pos)
+		return cli_usage(ctx, "%s arguments; type: fleetward %s%s%s %s",
+		                 ctx->npos < ctx->cmd->min_pos ? "missing" : "too many",
+		                 ctx->cmd->name, ctx->cmd->sub ? " " : "",
+		                 ctx->cmd->sub ? ctx->cmd->sub : "", ctx->cmd->usage);
+	return 0;
+}
+
+/* Returns 0 to run the handler, -1 when help was printed (exit 0), else an exit status. */
+static int parse_args(struct cli_ctx *ctx, struct parse_state *st)
+{
+	int only_pos = 0;
+	int rc;
+
+	if ((rc = parse_command(ctx, st)) != 0)
+		return rc;
+	for (; st->i < st->argc; st->i++) {
+		const char *a = st->argv[st->i];
+
+		if (!only_pos && strcmp(a, "--") == 0) {
+			only_pos = 1;
+		} else if (!only_pos && a[0] == '-' && a[1] != '\0') {
+			if ((rc = parse_opt(ctx, st)) != 0)
+				return rc;
+		} else {
+			ctx->pos[ctx->npos++] = a;
+		}
+	}
+	if (st->help) {
+		print_cmd_help(stdout, ctx->cmd);
+		return -1;
+	}
+	return check_required(ctx);
+}
+
+int cli_main(int argc, char **argv)
+{
+	struct cli_config cfg = { 0 };
+	struct cli_ctx ctx = { 0 };
+	struct parse_state st = { 0 };
+	int rc = CLI_EXIT_FAIL;
+
+	if (flw_crypto_init() != 0) {
+		fputs("fleetward: cannot initialise the crypto library\n", stderr);
+		return CLI_EXIT_FAIL;
+	}
+	ctx.pos = flw_calloc((size_t)argc + 1, sizeof(*ctx.pos));
+	ctx.vals = flw_calloc((size_t)argc + 1, sizeof(*ctx.vals));
+	if (!ctx.pos || !ctx.vals) {
+		fputs("fleetward: out of memory\n", stderr);
+		goto out;
+	}
+	st.argc = argc;
+	st.argv = argv;
+	st.i = 1;
+	rc = parse_args(&ctx, &st);
+	if (rc != 0) {
+		rc = rc < 0 ? CLI_EXIT_OK : rc;
+		goto out;
+	}
+	rc = cli_config_resolve(&cfg, st.server, st.token);
+	if (rc != 0)
+		goto out;
+	ctx.cfg = &cfg;
+	ctx.out_tty = isatty(STDOUT_FILENO);
+	ctx.err_tty = isatty(STDERR_FILENO);
+	ctx.now = time(NULL);
+	if ((ctx.cmd->flags & CLI_CMD_SERVER) && curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		rc = cli_fail(&ctx, "cannot initialise libcurl");
+		goto out;
+	}
+	rc = ctx.cmd->handler(&ctx);
+	if (fflush(stdout) != 0 && rc == CLI_EXIT_OK)
+		rc = cli_fail(&ctx, "writing the output failed");
+	cli_http_free(ctx.http);
+	if (ctx.cmd->flags & CLI_CMD_SERVER)
+		curl_global_cleanup();
+out:
+	cli_config_done(&cfg);
+	flw_free(ctx.pos);
+	flw_free(ctx.vals);
+	return rc;
+}
