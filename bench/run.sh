@@ -62,8 +62,8 @@ start_stack() {
 	for _ in $(seq 1 100); do [ -s port ] && break; sleep 0.05; done
 	export FLEETWARD_SERVER="http://127.0.0.1:$(cat port)" FLEETWARD_TOKEN
 	FLEETWARD_TOKEN=$(cat admin.token)
-	"$BUILD/fleetward" keygen -o keys/root >/dev/null
-	"$BUILD/fleetward" keygen -o keys/targets >/dev/null
+	"$BUILD/fleetward" keygen -o keys/root.key >/dev/null
+	"$BUILD/fleetward" keygen -o keys/targets.key >/dev/null
 	"$BUILD/fleetward" repo init --root-key keys/root.key --targets-key keys/targets.key -o root.json >/dev/null
 	"$BUILD/fleetward" release create "$IMAGE" --name fw/rootfs.img --version 2.0.0 \
 		--hardware bench --key keys/targets.key -o rel.json >/dev/null
@@ -125,7 +125,7 @@ wrk_rps() { # URL [lua]
 
 bench_checkin() {
 	local token port ours theirs
-	token=$(jq -r '.token' "$T/stack/dev/state/token.json")
+	token=$(jq -r '.token' "$T/stack/dev/state/token")
 	cat >"$T/checkin.lua" <<EOF
 wrk.method = "POST"
 wrk.headers["Authorization"] = "Bearer $token"

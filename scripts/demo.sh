@@ -50,8 +50,8 @@ FLEETWARD_TOKEN=$(cat admin.token)
 echo "admin API token (printed once by the server's first run): $FLEETWARD_TOKEN"
 
 say "Creating offline signing keys (root and targets) and the TUF repository"
-"$FLW" keygen -o keys/root
-"$FLW" keygen -o keys/targets
+"$FLW" keygen -o keys/root.key
+"$FLW" keygen -o keys/targets.key
 "$FLW" repo init --root-key keys/root.key --targets-key keys/targets.key -o root.json
 
 say "Building two firmware images (1.0.0 is on the devices, 1.1.0 is the update)"
@@ -113,7 +113,7 @@ say "What happened"
 "$FLW" deployment show "$DEP"
 for i in $(seq 1 "$N_AGENTS"); do
 	d=dev/cam-0$i
-	active=$(jq -r '.primary // empty' "$d/state/bootsel" 2>/dev/null || true)
+	active=$(sed -n 's/^primary=//p' "$d/state/bootsel" 2>/dev/null || true)
 	if cmp -s "$d/slot_b" fw/cam-1.1.0.img; then b="slot B holds 1.1.0"; else b="slot B does not hold 1.1.0"; fi
 	echo "cam-0$i: $b; boots ${active:-?}"
 done
