@@ -37,17 +37,17 @@ struct flw_audit {
 };
 
 /* Limits checked at every entry point (FLW_ELIMIT / FLW_EINVAL beyond them). */
-#define FLW_STORE_LIST_DEFAULT 100    /* rows in a listing when the caller says 0 */
-#define FLW_STORE_LIST_MAX 1000       /* rows in one listing at most */
-#define FLW_STORE_BATCH_MAX 20000     /* devices named in one call (groups, deployments) */
-#define FLW_STORE_TOUCH_MAX 100000    /* last-seen times in one flw_store_device_touch() */
-#define FLW_STORE_URI_MAX 4096
-#define FLW_STORE_SETTING_KEY_MAX 128
+#define FLW_STORE_LIST_DEFAULT      100    /* rows in a listing when the caller says 0 */
+#define FLW_STORE_LIST_MAX          1000   /* rows in one listing at most */
+#define FLW_STORE_BATCH_MAX         20000  /* devices named in one call (groups, deployments) */
+#define FLW_STORE_TOUCH_MAX         100000 /* last-seen times in one flw_store_device_touch() */
+#define FLW_STORE_URI_MAX           4096
+#define FLW_STORE_SETTING_KEY_MAX   128
 #define FLW_STORE_SETTING_VALUE_MAX (64u * 1024u)
-#define FLW_AUDIT_ACTOR_MAX 128
-#define FLW_AUDIT_ACTION_MAX 64
-#define FLW_AUDIT_OBJECT_MAX 320
-#define FLW_AUDIT_DETAIL_MAX 4096
+#define FLW_AUDIT_ACTOR_MAX         128
+#define FLW_AUDIT_ACTION_MAX        64
+#define FLW_AUDIT_OBJECT_MAX        320
+#define FLW_AUDIT_DETAIL_MAX        4096
 
 /* Open (creating if needed) and migrate. uri: "sqlite:/path/file.db" or a plain path.
  * Migrations are versioned and applied in order at open, each in its own transaction. */
@@ -95,6 +95,9 @@ FLW_EXPORT FLW_WARN_UNUSED int flw_store_api_token_add(struct flw_store *s,
                                                        const struct flw_api_token *t,
                                                        const struct flw_audit *audit,
                                                        int64_t *id_out, struct flw_diag *diag);
+/* Look a token up by the SHA-256 of its secret (an index lookup). Returns the row as stored,
+ * revoked or expired ones included: the caller must refuse `revoked` and `expires` in the past.
+ * FLW_ENOTFOUND for an unknown hash. */
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_api_token_find(struct flw_store *s,
                                                         const unsigned char hash[FLW_SHA256_BYTES],
                                                         struct flw_api_token *out,
@@ -176,7 +179,8 @@ FLW_EXPORT FLW_WARN_UNUSED int flw_store_device_list(struct flw_store *s,
                                                      json_t **out, int64_t *total_out,
                                                      struct flw_diag *diag);
 
-/* What a check-in reports. NULL/empty fields leave the stored value alone. */
+/* What a check-in reports. NULL/empty fields leave the stored value alone; slot_active 0 means
+ * "no slot information" and leaves trial alone too. */
 struct flw_checkin {
 	const char *device_id;
 	const char *installed;
@@ -187,10 +191,12 @@ struct flw_checkin {
 	const json_t *attrs; /* replaces the stored attributes when not NULL */
 	time_t now;
 };
-/* Write the reported inventory if it differs from what is stored (no write otherwise). */
+/* Write the reported inventory if it differs from what is stored (no write otherwise; a write
+ * also moves last_seen up to c->now). FLW_ENOTFOUND for an unknown device. */
 FLW_EXPORT FLW_WARN_UNUSED int
 flw_store_device_checkin(struct flw_store *s, const struct flw_checkin *c, struct flw_diag *diag);
-/* Group commit of last-seen times gathered in memory: one transaction for n devices. */
+/* Group commit of last-seen times gathered in memory: one transaction for n devices. Unknown
+ * ids are skipped; last_seen never goes back. */
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_device_touch(struct flw_store *s, const char *const *ids,
                                                       const time_t *times, size_t n,
                                                       struct flw_diag *diag);
@@ -237,7 +243,9 @@ struct flw_release {
 };
 /* Publish a new targets version in one transaction: the targets file, the snapshot and
  * timestamp that go with it, and a release row for each new target in `added`. Any
- * FLW_ECONFLICT (a version already taken) leaves everything unchanged. */
+ * FLW_ECONFLICT (a version already taken, or a release name already used for another
+ * sha256/length) leaves everything unchanged. A release in `added` that exists with the same
+ * sha256 and length is kept as it is. Its targets_version is p->targets_version. */
 struct flw_tuf_publish {
 	const void *targets;
 	size_t targets_len;

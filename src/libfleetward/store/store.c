@@ -1,0 +1,816 @@
+/* store/store.c - public entry points of the store: check arguments, then dispatch to the backend
+ *
+ * Every flw_store_* function checks its arguments here (FLW_EINVAL for NULLs, bad ids, bad enum
+ * values; FLW_ELIMIT for strings longer than the struct fields or the stated limits and for
+ * oversized counts), refuses everything after a fatal backend error (fail-stop, see
+ * store_impl.h), normalises listing limits, and then calls the backend through s->ops. No SQL
+ * here: that lives in store_<backend>.c.
+ */
+#include <string.h>
+
+#include "fleetward/alloc.h"
+#include "fleetward/buf.h"
+#include "fleetward/error.h"
+#include "fleetward/protocol.h"
+#include "fleetward/store.h"
+#include "fleetward/tuf.h"
+#include "store/store_impl.h"
+
+/* ---- backends ------------------------------------------------------------------------------ */
+
+struct backend {
+	const char *scheme; /* URI prefix including ':' */
+	int (*open)(struct flw_store **out, const char *target, struct flw_diag *diag);
+};
+
+static const struct backend backends[] = {
+	{ "sqlite:", flw_store__sqlite_open },
+};
+
+static const char *const role_names[_FLW_TUF_ROLE_MAX] = {
+	[FLW_TUF_ROOT] = "root",
+	[FLW_TUF_TARGETS] = "targets",
+	[FLW_TUF_SNAPSHOT] = "snapshot",
+	[FLW_TUF_TIMESTAMP] = "timestamp",
+};
+
+static const size_t role_max_bytes[_FLW_TUF_ROLE_MAX] = {
+	[FLW_TUF_ROOT] = FLW_TUF_ROOT_MAX_BYTES,
+	[FLW_TUF_TARGETS] = FLW_TUF_TARGETS_MAX_BYTES,
+	[FLW_TUF_SNAPSHOT] = FLW_TUF_SNAPSHOT_MAX_BYTES,
+	[FLW_TUF_TIMESTAMP] = FLW_TUF_TIMESTAMP_MAX_BYTES,
+};
+
+const char *flw_store__role_name(int role)
+{
+	return role >= 0 && role < _FLW_TUF_ROLE_MAX ? role_names[role] : NULL;
+}
+
+size_t flw_store__role_max_bytes(int role)
+{
+	return role >= 0 && role < _FLW_TUF_ROLE_MAX ? role_max_bytes[role] : 0;
+}
+
+void flw_store__fatal(struct flw_store *s)
+{
+	s->failed = 1;
+}
+
+int flw_store_failed(const struct flw_store *s)
+{
+	return s && s->failed ? 1 : 0;
+}
+
+/* ---- argument checks ------------------------------------------------------------------------ */
+
+static int bad(struct flw_diag *diag, const char *what)
+{
+	return flw_diag_set(diag, FLW_EINVAL, what, "invalid argument '%s'", what);
+}
+
+/* s usable? (NULL or failed stores are refused) */
+static int usable(const struct flw_store *s, struct flw_diag *diag)
+{
+	if (!s)
+		return bad(diag, "store");
+	if (s->failed)
+		return flw_diag_set(diag, FLW_ESTORE, NULL,
+		                    "store stopped after a fatal I/O error (fail-stop)");
+	return 0;
+}
+
+/* A NUL-terminated string of at most max bytes */
+static int str_arg(const char *v, size_t max, const char *what, struct flw_diag *diag)
+{
+	if (!v)
+		return bad(diag, what);
+	if (strnlen(v, max + 1) > max)
+		return flw_diag_set(diag, FLW_ELIMIT, what, "'%s' longer than %zu bytes", what,
+		                    max);
+	return 0;
+}
+
+/* An identifier (device id, group name, token name) */
+static int id_arg(const char *v, const char *what, struct flw_diag *diag)
+{
+	int rc = str_arg(v, FLW_ID_MAX, what, diag);
+
+	if (rc != 0)
+		return rc;
+	if (!flw_id_ok(v))
+		return flw_diag_set(diag, FLW_EINVAL, what, "invalid %s '%s'", what, v);
+	return 0;
+}
+
+/* A char array field of a caller's struct must hold its NUL terminator */
+static int field_arg(const char *field, size_t size, const char *what, struct flw_diag *diag)
+{
+	if (!memchr(field, 0, size))
+		return flw_diag_set(diag, FLW_ELIMIT, what, "'%s' not terminated within %zu bytes",
+		                    what, size);
+	return 0;
+}
+
+static int audit_arg(const struct flw_audit *a, struct flw_diag *diag)
+{
+	int rc;
+
+	if (!a)
+		return 0;
+	if ((rc = str_arg(a->actor, FLW_AUDIT_ACTOR_MAX, "audit.actor", diag)) != 0 ||
+	    (rc = str_arg(a->action, FLW_AUDIT_ACTION_MAX, "audit.action", diag)) != 0 ||
+	    (rc = str_arg(a->object, FLW_AUDIT_OBJECT_MAX, "audit.object", diag)) != 0)
+		return rc;
+	if (a->detail)
+		return str_arg(a->detail, FLW_AUDIT_DETAIL_MAX, "audit.detail", diag);
+	return 0;
+}
+
+static int ids_arg(const char *const *ids, size_t n, size_t max, const char *what,
+                   struct flw_diag *diag)
+{
+	size_t i;
+	int rc;
+
+	if (n > max)
+		return flw_diag_set(diag, FLW_ELIMIT, what, "%zu %s, at most %zu", n, what, max);
+	if (n && !ids)
+		return bad(diag, what);
+	for (i = 0; i < n; i++)
+		if ((rc = id_arg(ids[i], what, diag)) != 0)
+			return rc;
+	return 0;
+}
+
+static unsigned list_limit(unsigned limit)
+{
+	if (limit == 0)
+		return FLW_STORE_LIST_DEFAULT;
+	return limit > FLW_STORE_LIST_MAX ? FLW_STORE_LIST_MAX : limit;
+}
+
+static int target_arg(const struct flw_tuf_target *t, struct flw_diag *diag)
+{
+	unsigned i;
+	int rc;
+
+	if ((rc = field_arg(t->name, sizeof(t->name), "target.name", diag)) != 0 ||
+	    (rc = field_arg(t->version, sizeof(t->version), "target.version", diag)) != 0)
+		return rc;
+	if (!t->name[0])
+		return bad(diag, "target.name");
+	if (t->n_hwids > FLW_TUF_MAX_HWIDS)
+		return flw_diag_set(diag, FLW_ELIMIT, "target.hardware_ids",
+		                    "%u hardware ids, at most %d", t->n_hwids, FLW_TUF_MAX_HWIDS);
+	if (t->length > INT64_MAX || t->security_version > INT64_MAX)
+		return flw_diag_set(diag, FLW_ELIMIT, "target.length", "value out of range");
+	for (i = 0; i < t->n_hwids; i++) {
+		if ((rc = field_arg(t->hwids[i], sizeof(t->hwids[i]), "target.hardware_ids",
+		                    diag)) != 0)
+			return rc;
+		if (!t->hwids[i][0])
+			return bad(diag, "target.hardware_ids");
+	}
+	return 0;
+}
+
+/* ---- open/close ----------------------------------------------------------------------------- */
+
+int flw_store_open(struct flw_store **out, const char *uri, struct flw_diag *diag)
+{
+	struct flw_store *s = NULL;
+	const char *target = uri;
+	size_t i;
+	int rc;
+
+	if (!out)
+		return bad(diag, "out");
+	if ((rc = str_arg(uri, FLW_STORE_URI_MAX, "uri", diag)) != 0)
+		return rc;
+	for (i = 0; i < FLW_ARRAY_SIZE(backends); i++) {
+		size_t n = strlen(backends[i].scheme);
+
+		if (strncmp(uri, backends[i].scheme, n) == 0) {
+			target = uri + n;
+			break;
+		}
+	}
+	if (i == FLW_ARRAY_SIZE(backends)) {
+		if (strstr(uri, "://"))
+			return flw_diag_set(diag, FLW_EINVAL, "uri",
+			                    "unsupported store '%s' (this build has: sqlite)", uri);
+		i = 0; /* a plain path: SQLite */
+	}
+	if (!target[0])
+		return bad(diag, "uri");
+	rc = backends[i].open(&s, target, diag);
+	if (rc != 0)
+		return rc;
+	if (!FLW_ALWAYS(s->ops && s->ops->version == FLW_STORE_OPS_VERSION)) {
+		flw_store_close(s);
+		return flw_diag_set(diag, FLW_ESTORE, NULL,
+		                    "store backend has a wrong ops version");
+	}
+	*out = s;
+	return 0;
+}
+
+void flw_store_close(struct flw_store *s)
+{
+	if (s)
+		s->ops->close(s);
+}
+
+int flw_store_schema_version(struct flw_store *s)
+{
+	if (!s)
+		return FLW_EINVAL;
+	return s->ops->schema_version(s);
+}
+
+/* ---- settings, audit ------------------------------------------------------------------------ */
+
+int flw_store_setting_get(struct flw_store *s, const char *key, struct flw_buf *out,
+                          struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0 ||
+	    (rc = str_arg(key, FLW_STORE_SETTING_KEY_MAX, "key", diag)) != 0)
+		return rc;
+	if (!out || !key[0])
+		return bad(diag, out ? "key" : "out");
+	return s->ops->setting_get(s, key, out, diag);
+}
+
+int flw_store_setting_set(struct flw_store *s, const char *key, const char *value,
+                          struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0 ||
+	    (rc = str_arg(key, FLW_STORE_SETTING_KEY_MAX, "key", diag)) != 0 ||
+	    (rc = str_arg(value, FLW_STORE_SETTING_VALUE_MAX, "value", diag)) != 0)
+		return rc;
+	if (!key[0])
+		return bad(diag, "key");
+	return s->ops->setting_set(s, key, value, diag);
+}
+
+int flw_store_audit_append(struct flw_store *s, const struct flw_audit *a, struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0)
+		return rc;
+	if (!a)
+		return bad(diag, "audit");
+	if ((rc = audit_arg(a, diag)) != 0)
+		return rc;
+	return s->ops->audit_append(s, a, diag);
+}
+
+int flw_store_audit_list(struct flw_store *s, int64_t before_id, unsigned limit, json_t **out,
+                         struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0)
+		return rc;
+	if (!out || before_id < 0)
+		return bad(diag, out ? "before_id" : "out");
+	return s->ops->audit_list(s, before_id, list_limit(limit), out, diag);
+}
+
+/* ---- API tokens ----------------------------------------------------------------------------- */
+
+int flw_store_api_token_add(struct flw_store *s, const struct flw_api_token *t,
+                            const struct flw_audit *audit, int64_t *id_out, struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0)
+		return rc;
+	if (!t)
+		return bad(diag, "token");
+	if ((rc = field_arg(t->name, sizeof(t->name), "name", diag)) != 0 ||
+	    (rc = id_arg(t->name, "name", diag)) != 0 || (rc = audit_arg(audit, diag)) != 0)
+		return rc;
+	if (t->role < 0 || t->role >= _FLW_ROLE_MAX)
+		return bad(diag, "role");
+	if (t->expires < 0 || t->created < 0)
+		return bad(diag, "expires");
+	return s->ops->api_token_add(s, t, audit, id_out, diag);
+}
+
+int flw_store_api_token_find(struct flw_store *s, const unsigned char hash[FLW_SHA256_BYTES],
+                             struct flw_api_token *out, struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0)
+		return rc;
+	if (!hash || !out)
+		return bad(diag, hash ? "out" : "hash");
+	return s->ops->api_token_find(s, hash, out, diag);
+}
+
+int flw_store_api_token_list(struct flw_store *s, json_t **out, struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0)
+		return rc;
+	if (!out)
+		return bad(diag, "out");
+	return s->ops->api_token_list(s, out, diag);
+}
+
+int flw_store_api_token_revoke(struct flw_store *s, const char *name, const struct flw_audit *audit,
+                               struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0 || (rc = id_arg(name, "name", diag)) != 0 ||
+	    (rc = audit_arg(audit, diag)) != 0)
+		return rc;
+	return s->ops->api_token_revoke(s, name, audit, diag);
+}
+
+int flw_store_api_token_count(struct flw_store *s, int64_t *out, struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0)
+		return rc;
+	if (!out)
+		return bad(diag, "out");
+	return s->ops->api_token_count(s, out, diag);
+}
+
+/* ---- enrollment tokens ---------------------------------------------------------------------- */
+
+int flw_store_enroll_token_add(struct flw_store *s, const struct flw_enroll_token *t,
+                               const struct flw_audit *audit, int64_t *id_out,
+                               struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0)
+		return rc;
+	if (!t)
+		return bad(diag, "token");
+	if ((rc = field_arg(t->name, sizeof(t->name), "name", diag)) != 0 ||
+	    (rc = id_arg(t->name, "name", diag)) != 0 ||
+	    (rc = field_arg(t->group, sizeof(t->group), "group", diag)) != 0 ||
+	    (rc = audit_arg(audit, diag)) != 0)
+		return rc;
+	if (t->group[0] && (rc = id_arg(t->group, "group", diag)) != 0)
+		return rc;
+	if (t->uses_left < -1)
+		return bad(diag, "uses_left");
+	if (t->expires < 0 || t->created < 0)
+		return bad(diag, "expires");
+	return s->ops->enroll_token_add(s, t, audit, id_out, diag);
+}
+
+int flw_store_enroll_token_list(struct flw_store *s, json_t **out, struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0)
+		return rc;
+	if (!out)
+		return bad(diag, "out");
+	return s->ops->enroll_token_list(s, out, diag);
+}
+
+int flw_store_enroll_token_revoke(struct flw_store *s, const char *name,
+                                  const struct flw_audit *audit, struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0 || (rc = id_arg(name, "name", diag)) != 0 ||
+	    (rc = audit_arg(audit, diag)) != 0)
+		return rc;
+	return s->ops->enroll_token_revoke(s, name, audit, diag);
+}
+
+/* ---- devices -------------------------------------------------------------------------------- */
+
+void flw_device_clear(struct flw_device *d)
+{
+	if (!d)
+		return;
+	json_decref(d->attrs);
+	json_decref(d->groups);
+	d->attrs = NULL;
+	d->groups = NULL;
+}
+
+static int attrs_arg(const json_t *attrs, struct flw_diag *diag)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(attrs))
+		return flw_diag_set(diag, FLW_EINVAL, "attributes", "attributes must be an object");
+	if (json_object_size(attrs) > FLW_ATTRS_MAX)
+		return flw_diag_set(diag, FLW_ELIMIT, "attributes", "more than %d attributes",
+		                    FLW_ATTRS_MAX);
+	json_object_foreach((json_t *)attrs, k, v)
+	{
+		if (strlen(k) > FLW_ID_MAX)
+			return flw_diag_set(diag, FLW_ELIMIT, "attributes",
+			                    "attribute name longer than %d bytes", FLW_ID_MAX);
+		if (json_is_string(v) && json_string_length(v) > FLW_ATTR_VALUE_MAX)
+			return flw_diag_set(diag, FLW_ELIMIT, "attributes",
+			                    "attribute '%s' longer than %d bytes", k,
+			                    FLW_ATTR_VALUE_MAX);
+		if (json_is_object(v) || json_is_array(v))
+			return flw_diag_set(diag, FLW_EINVAL, "attributes",
+			                    "attribute '%s' must be a scalar", k);
+	}
+	return 0;
+}
+
+static int device_arg(const struct flw_device *d, struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = field_arg(d->id, sizeof(d->id), "device_id", diag)) != 0 ||
+	    (rc = id_arg(d->id, "device_id", diag)) != 0 ||
+	    (rc = field_arg(d->hwid, sizeof(d->hwid), "hardware_id", diag)) != 0 ||
+	    (rc = field_arg(d->installed, sizeof(d->installed), "installed", diag)) != 0 ||
+	    (rc = field_arg(d->installed_version, sizeof(d->installed_version), "installed_version",
+	                    diag)) != 0 ||
+	    (rc = field_arg(d->health, sizeof(d->health), "health", diag)) != 0)
+		return rc;
+	if (!d->hwid[0])
+		return bad(diag, "hardware_id");
+	if (d->slot_active != 0 && d->slot_active != 'A' && d->slot_active != 'B')
+		return bad(diag, "slot_active");
+	if (d->attrs)
+		return attrs_arg(d->attrs, diag);
+	return 0;
+}
+
+int flw_store_device_enroll(struct flw_store *s, const struct flw_device *d,
+                            const unsigned char token_hash[FLW_SHA256_BYTES], time_t now,
+                            const struct flw_audit *audit, struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0)
+		return rc;
+	if (!d || !token_hash)
+		return bad(diag, d ? "token_hash" : "device");
+	if ((rc = device_arg(d, diag)) != 0 || (rc = audit_arg(audit, diag)) != 0)
+		return rc;
+	return s->ops->device_enroll(s, d, token_hash, now, audit, diag);
+}
+
+int flw_store_device_get(struct flw_store *s, const char *id, struct flw_device *out,
+                         struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0 || (rc = id_arg(id, "device_id", diag)) != 0)
+		return rc;
+	if (!out)
+		return bad(diag, "out");
+	return s->ops->device_get(s, id, out, diag);
+}
+
+int flw_store_device_list(struct flw_store *s, const struct flw_device_filter *f, json_t **out,
+                          int64_t *total_out, struct flw_diag *diag)
+{
+	struct flw_device_filter nf = { 0 };
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0)
+		return rc;
+	if (!out)
+		return bad(diag, "out");
+	if (f)
+		nf = *f;
+	if ((nf.group && (rc = id_arg(nf.group, "group", diag)) != 0) ||
+	    (nf.hwid && (rc = str_arg(nf.hwid, FLW_TUF_HWID_MAX, "hardware", diag)) != 0) ||
+	    (nf.installed &&
+	     (rc = str_arg(nf.installed, FLW_TUF_TARGET_NAME_MAX, "installed", diag)) != 0) ||
+	    (nf.id_prefix && (rc = str_arg(nf.id_prefix, FLW_ID_MAX, "prefix", diag)) != 0))
+		return rc;
+	nf.limit = list_limit(nf.limit);
+	return s->ops->device_list(s, &nf, out, total_out, diag);
+}
+
+int flw_store_device_checkin(struct flw_store *s, const struct flw_checkin *c,
+                             struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0)
+		return rc;
+	if (!c)
+		return bad(diag, "checkin");
+	if ((rc = id_arg(c->device_id, "device_id", diag)) != 0 ||
+	    (c->installed &&
+	     (rc = str_arg(c->installed, FLW_TUF_TARGET_NAME_MAX, "installed", diag)) != 0) ||
+	    (c->installed_version && (rc = str_arg(c->installed_version, FLW_TUF_VERSION_STR_MAX,
+	                                           "installed_version", diag)) != 0) ||
+	    (c->health && (rc = str_arg(c->health, sizeof(((struct flw_device *)0)->health) - 1,
+	                                "health", diag)) != 0) ||
+	    (c->attrs && (rc = attrs_arg(c->attrs, diag)) != 0))
+		return rc;
+	if (c->slot_active != 0 && c->slot_active != 'A' && c->slot_active != 'B')
+		return bad(diag, "slot_active");
+	return s->ops->device_checkin(s, c, diag);
+}
+
+int flw_store_device_touch(struct flw_store *s, const char *const *ids, const time_t *times,
+                           size_t n, struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0 ||
+	    (rc = ids_arg(ids, n, FLW_STORE_TOUCH_MAX, "devices", diag)) != 0)
+		return rc;
+	if (n && !times)
+		return bad(diag, "times");
+	if (n == 0)
+		return 0;
+	return s->ops->device_touch(s, ids, times, n, diag);
+}
+
+/* ---- groups --------------------------------------------------------------------------------- */
+
+int flw_store_group_add(struct flw_store *s, const char *name, const struct flw_audit *audit,
+                        struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0 || (rc = id_arg(name, "group", diag)) != 0 ||
+	    (rc = audit_arg(audit, diag)) != 0)
+		return rc;
+	return s->ops->group_add(s, name, audit, diag);
+}
+
+int flw_store_group_list(struct flw_store *s, json_t **out, struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0)
+		return rc;
+	if (!out)
+		return bad(diag, "out");
+	return s->ops->group_list(s, out, diag);
+}
+
+int flw_store_group_set_members(struct flw_store *s, const char *group, const char *const *devices,
+                                size_t n, int add, const struct flw_audit *audit,
+                                struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0 || (rc = id_arg(group, "group", diag)) != 0 ||
+	    (rc = ids_arg(devices, n, FLW_STORE_BATCH_MAX, "devices", diag)) != 0 ||
+	    (rc = audit_arg(audit, diag)) != 0)
+		return rc;
+	return s->ops->group_set_members(s, group, devices, n, add ? 1 : 0, audit, diag);
+}
+
+int flw_store_group_delete(struct flw_store *s, const char *name, const struct flw_audit *audit,
+                           struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0 || (rc = id_arg(name, "group", diag)) != 0 ||
+	    (rc = audit_arg(audit, diag)) != 0)
+		return rc;
+	return s->ops->group_delete(s, name, audit, diag);
+}
+
+/* ---- artifacts, TUF, releases --------------------------------------------------------------- */
+
+int flw_store_artifact_add(struct flw_store *s, const unsigned char sha256[FLW_SHA256_BYTES],
+                           uint64_t length, const struct flw_audit *audit, struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0 || (rc = audit_arg(audit, diag)) != 0)
+		return rc;
+	if (!sha256)
+		return bad(diag, "sha256");
+	if (length > INT64_MAX)
+		return flw_diag_set(diag, FLW_ELIMIT, "length", "artifact length out of range");
+	return s->ops->artifact_add(s, sha256, length, audit, diag);
+}
+
+int flw_store_artifact_get(struct flw_store *s, const unsigned char sha256[FLW_SHA256_BYTES],
+                           uint64_t *length_out, struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0)
+		return rc;
+	if (!sha256)
+		return bad(diag, "sha256");
+	return s->ops->artifact_get(s, sha256, length_out, diag);
+}
+
+static int meta_arg(int role, int64_t version, const void *bytes, size_t len, struct flw_diag *diag)
+{
+	const char *name = flw_store__role_name(role);
+
+	if (!name)
+		return bad(diag, "role");
+	if (version < 1)
+		return bad(diag, "version");
+	if (!bytes || len == 0)
+		return bad(diag, "bytes");
+	if (len > flw_store__role_max_bytes(role))
+		return flw_diag_set(diag, FLW_ELIMIT, name, "%s metadata of %zu bytes exceeds %zu",
+		                    name, len, flw_store__role_max_bytes(role));
+	return 0;
+}
+
+int flw_store_tuf_put(struct flw_store *s, int role, int64_t version, const void *bytes, size_t len,
+                      struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0 || (rc = meta_arg(role, version, bytes, len, diag)) != 0)
+		return rc;
+	return s->ops->tuf_put(s, role, version, bytes, len, diag);
+}
+
+int flw_store_tuf_get(struct flw_store *s, int role, int64_t version, struct flw_buf *out,
+                      int64_t *version_out, struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0)
+		return rc;
+	if (!flw_store__role_name(role) || version < 0 || !out)
+		return bad(diag, out ? "role" : "out");
+	return s->ops->tuf_get(s, role, version, out, version_out, diag);
+}
+
+int flw_store_tuf_publish(struct flw_store *s, const struct flw_tuf_publish *p,
+                          const struct flw_audit *audit, struct flw_diag *diag)
+{
+	size_t i;
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0 || (rc = audit_arg(audit, diag)) != 0)
+		return rc;
+	if (!p)
+		return bad(diag, "publish");
+	if ((rc = meta_arg(FLW_TUF_TARGETS, p->targets_version, p->targets, p->targets_len,
+	                   diag)) != 0 ||
+	    (rc = meta_arg(FLW_TUF_SNAPSHOT, p->snapshot_version, p->snapshot, p->snapshot_len,
+	                   diag)) != 0 ||
+	    (rc = meta_arg(FLW_TUF_TIMESTAMP, p->timestamp_version, p->timestamp, p->timestamp_len,
+	                   diag)) != 0)
+		return rc;
+	if (p->n_added > FLW_STORE_BATCH_MAX)
+		return flw_diag_set(diag, FLW_ELIMIT, "added", "too many targets");
+	if (p->n_added && !p->added)
+		return bad(diag, "added");
+	for (i = 0; i < p->n_added; i++)
+		if ((rc = target_arg(&p->added[i].target, diag)) != 0)
+			return rc;
+	return s->ops->tuf_publish(s, p, audit, diag);
+}
+
+int flw_store_release_get(struct flw_store *s, const char *name, struct flw_release *out,
+                          struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0 ||
+	    (rc = str_arg(name, FLW_TUF_TARGET_NAME_MAX, "release", diag)) != 0)
+		return rc;
+	if (!out || !name[0])
+		return bad(diag, out ? "release" : "out");
+	return s->ops->release_get(s, name, out, diag);
+}
+
+int flw_store_release_list(struct flw_store *s, json_t **out, struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0)
+		return rc;
+	if (!out)
+		return bad(diag, "out");
+	return s->ops->release_list(s, out, diag);
+}
+
+/* ---- deployments ---------------------------------------------------------------------------- */
+
+int flw_store_deployment_create(struct flw_store *s, const char *release,
+                                const char *const *devices, size_t n, const char *group, time_t now,
+                                const struct flw_audit *audit, int64_t *id_out,
+                                struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0 ||
+	    (rc = str_arg(release, FLW_TUF_TARGET_NAME_MAX, "release", diag)) != 0 ||
+	    (rc = ids_arg(devices, n, FLW_STORE_BATCH_MAX, "devices", diag)) != 0 ||
+	    (rc = audit_arg(audit, diag)) != 0)
+		return rc;
+	if (group && group[0] && (rc = id_arg(group, "group", diag)) != 0)
+		return rc;
+	if (!release[0])
+		return bad(diag, "release");
+	if (n == 0 && !(group && group[0]))
+		return flw_diag_set(diag, FLW_EINVAL, "devices", "no devices and no group given");
+	return s->ops->deployment_create(s, release, devices, n, group && group[0] ? group : NULL,
+	                                 now, audit, id_out, diag);
+}
+
+int flw_store_deployment_list(struct flw_store *s, json_t **out, struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0)
+		return rc;
+	if (!out)
+		return bad(diag, "out");
+	return s->ops->deployment_list(s, out, diag);
+}
+
+int flw_store_deployment_get(struct flw_store *s, int64_t id, json_t **out, struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0)
+		return rc;
+	if (!out || id < 1)
+		return bad(diag, out ? "id" : "out");
+	return s->ops->deployment_get(s, id, out, diag);
+}
+
+int flw_store_deployment_cancel(struct flw_store *s, int64_t id, const struct flw_audit *audit,
+                                struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0 || (rc = audit_arg(audit, diag)) != 0)
+		return rc;
+	if (id < 1)
+		return bad(diag, "id");
+	return s->ops->deployment_cancel(s, id, audit, diag);
+}
+
+int flw_store_action_next(struct flw_store *s, const char *device_id, struct flw_action *out,
+                          struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0 || (rc = id_arg(device_id, "device_id", diag)) != 0)
+		return rc;
+	if (!out)
+		return bad(diag, "out");
+	return s->ops->action_next(s, device_id, out, diag);
+}
+
+int flw_store_reports_apply(struct flw_store *s, const char *device_id, const struct flw_report *r,
+                            size_t n, time_t now, int64_t *acked_seq_out, struct flw_diag *diag)
+{
+	size_t i;
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0 || (rc = id_arg(device_id, "device_id", diag)) != 0)
+		return rc;
+	if (n > FLW_REPORTS_MAX)
+		return flw_diag_set(diag, FLW_ELIMIT, "reports", "%zu reports, at most %d", n,
+		                    FLW_REPORTS_MAX);
+	if (n && !r)
+		return bad(diag, "reports");
+	for (i = 0; i < n; i++) {
+		if (r[i].seq < 1)
+			return bad(diag, "reports.seq");
+		if (r[i].deployment_id < 0)
+			return bad(diag, "reports.deployment");
+		if (r[i].state < 0 || r[i].state >= _FLW_ST_MAX)
+			return bad(diag, "reports.state");
+		if ((rc = field_arg(r[i].detail, sizeof(r[i].detail), "reports.detail", diag)) != 0)
+			return rc;
+	}
+	return s->ops->reports_apply(s, device_id, r, n, now, acked_seq_out, diag);
+}
+
+int flw_store_device_history(struct flw_store *s, const char *device_id, unsigned limit,
+                             json_t **out, struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0 || (rc = id_arg(device_id, "device_id", diag)) != 0)
+		return rc;
+	if (!out)
+		return bad(diag, "out");
+	return s->ops->device_history(s, device_id, list_limit(limit), out, diag);
+}
