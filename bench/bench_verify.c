@@ -30,7 +30,7 @@ struct repo {
 };
 
 static int fetch_file(void *payload, const char *name, size_t max_len, struct flw_buf *out,
-		      struct flw_diag *diag)
+                      struct flw_diag *diag)
 {
 	struct repo *r = payload;
 	char *path = flw_fs_join(r->dir, name);
@@ -45,7 +45,7 @@ static int fetch_file(void *payload, const char *name, size_t max_len, struct fl
 }
 
 static int write_signed(const char *dir, const char *name, const json_t *signed_obj,
-			struct flw_signer *s, struct flw_buf *out)
+                        struct flw_signer *s, struct flw_buf *out)
 {
 	char *path = flw_fs_join(dir, name);
 	int rc = flw_tuf_sign(out, signed_obj, &s, 1, NULL);
@@ -57,7 +57,7 @@ static int write_signed(const char *dir, const char *name, const json_t *signed_
 }
 
 static int make_repo(const char *dir, const char *image, struct flw_tuf_target *t,
-		     struct flw_buf *root_out)
+                     struct flw_buf *root_out)
 {
 	struct flw_signer *k[4] = { NULL };
 	struct flw_tuf_role_keys roles[4];
@@ -120,7 +120,7 @@ static double now_s(void)
 
 /* One verification as the agent does it; returns 0 when the image checks out. */
 static int verify_once(struct repo *r, const char *client_dir, const struct flw_buf *root,
-		       const char *image, const char *name)
+                       const char *image, const char *name)
 {
 	const struct flw_tuf_fetcher f = { FLW_TUF_FETCHER_VERSION, fetch_file, r };
 	struct flw_tuf_client *c = NULL;

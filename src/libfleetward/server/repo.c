@@ -1,0 +1,557 @@
+/* src/libfleetward/server/repo.c - the TUF image repository, server side
+ *
+ * Root and targets are signed offline by the operator and uploaded; the server checks them
+ * (default-deny: nothing is stored before every check passed), then signs snapshot and
+ * timestamp with its online keys. Stored metadata is immutable; versions only go up; a
+ * publication (targets + snapshot + timestamp + release rows) is one store transaction.
+ * Callers serialise calls that publish (one repository writer at a time).
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "fleetward/alloc.h"
+#include "fleetward/buf.h"
+#include "fleetward/crypto.h"
+#include "fleetward/error.h"
+#include "fleetward/json.h"
+#include "fleetward/store.h"
+#include "fleetward/tuf.h"
+#include "server/server.h"
+
+/* Newest stored metadata of role: bytes, version and its "signed" (parsed, our own data). */
+struct stored_meta {
+	struct flw_buf bytes;
+	int64_t version;
+	time_t expires;
+	json_t *signed_obj;
+};
+
+static void stored_meta_done(struct stored_meta *m)
+{
+	flw_buf_free(&m->bytes);
+	json_decref(m->signed_obj);
+	memset(m, 0, sizeof(*m));
+}
+
+static size_t role_max_bytes(int role)
+{
+	switch (role) {
+	case FLW_TUF_ROOT:
+		return FLW_TUF_ROOT_MAX_BYTES;
+	case FLW_TUF_TIMESTAMP:
+		return FLW_TUF_TIMESTAMP_MAX_BYTES;
+	case FLW_TUF_SNAPSHOT:
+		return FLW_TUF_SNAPSHOT_MAX_BYTES;
+	default:
+		return FLW_TUF_TARGETS_MAX_BYTES;
+	}
+}
+
+/* FLW_ENOTFOUND when the role has no metadata yet (m is then empty but initialised). */
+static int stored_meta_load(struct flw_store *s, int role, struct stored_meta *m,
+                            struct flw_diag *diag)
+{
+	struct flw_json_limits lim = { role_max_bytes(role), FLW_TUF_MAX_DEPTH };
+	json_t *doc = NULL;
+	json_t *sig = NULL;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	flw_buf_init(&m->bytes, role_max_bytes(role));
+	rc = flw_store_tuf_get(s, role, 0, &m->bytes, &m->version, diag);
+	if (rc != 0)
+		goto out;
+	rc = flw_json_parse(&doc, m->bytes.data, m->bytes.len, &lim, diag);
+	if (rc != 0)
+		goto out;
+	rc = flw_json_get_obj(doc, "signed", &sig, 1, diag);
+	if (rc != 0)
+		goto out;
+	rc = flw_tuf_signed_header(sig, &m->version, &m->expires, diag);
+	if (rc != 0)
+		goto out;
+	m->signed_obj = json_incref(sig);
+out:
+	json_decref(doc);
+	return rc;
+}
+
+int flw_repo_expires(struct flw_store *s, int role, time_t *expires_out, int64_t *version_out,
+                     struct flw_diag *diag)
+{
+	struct stored_meta m;
+	int rc;
+
+	*expires_out = 0;
+	if (version_out)
+		*version_out = 0;
+	rc = stored_meta_load(s, role, &m, diag);
+	if (rc == FLW_ENOTFOUND)
+		rc = 0;
+	else if (rc == 0) {
+		*expires_out = m.expires;
+		if (version_out)
+			*version_out = m.version;
+	}
+	stored_meta_done(&m);
+	return rc;
+}
+
+static int role_lists_key(const struct flw_tuf_root *r, int role, const struct flw_signer *sg,
+                          struct flw_diag *diag)
+{
+	const struct flw_tuf_key *k = flw_signer_key(sg);
+	struct flw_tuf_role_keys rk;
+	size_t i;
+	int rc;
+
+	rc = flw_tuf_root_role(r, role, &rk);
+	if (rc != 0)
+		return flw_diag_set(diag, FLW_EFORMAT, "signed.roles", "root has no '%s' role",
+		                    flw_tuf_role_to_string(role));
+	for (i = 0; i < rk.n_keys; i++) {
+		if (strcmp(rk.keys[i].keyid, k->keyid) == 0 && rk.threshold == 1)
+			return 0;
+	}
+	return flw_diag_set(diag, FLW_EINCOMPAT, "signed.roles",
+	                    "root's '%s' role must list the server's online key %s with threshold "
+	                    "1 (see GET /api/v1/tuf/online-keys)",
+	                    flw_tuf_role_to_string(role), k->keyid);
+}
+
+int flw_repo_put_root(const struct flw_repo *repo, struct flw_store *s, const void *doc, size_t len,
+                      time_t now, int64_t *version_out, struct flw_diag *diag)
+{
+	struct flw_tuf_root *nr = NULL;
+	struct flw_tuf_root *cr = NULL;
+	struct stored_meta cur;
+	int64_t want = 1;
+	int64_t ver;
+	int rc;
+
+	memset(&cur, 0, sizeof(cur));
+	rc = flw_tuf_root_parse(&nr, doc, len, diag);
+	if (rc != 0)
+		goto out;
+	rc = stored_meta_load(s, FLW_TUF_ROOT, &cur, diag);
+	if (rc == 0) {
+		want = cur.version + 1;
+		rc = flw_tuf_root_parse(&cr, cur.bytes.data, cur.bytes.len, diag);
+		if (rc != 0)
+			goto out;
+	} else if (rc != FLW_ENOTFOUND)
+		goto out;
+	ver = flw_tuf_root_version(nr);
+	if (ver != want) {
+		rc = flw_diag_set(diag, FLW_ECONFLICT, "signed.version",
+		                  "root version %" PRId64 " refused: the next root must be version "
+		                  "%" PRId64,
+		                  ver, want);
+		goto out;
+	}
+	/* v N+1: a threshold of v N's root keys, then of its own */
+	if (cr && (rc = flw_tuf_verify(cr, FLW_TUF_ROOT, doc, len, NULL, diag)) != 0)
+		goto out;
+	rc = flw_tuf_verify(nr, FLW_TUF_ROOT, doc, len, NULL, diag);
+	if (rc != 0)
+		goto out;
+	if (flw_tuf_root_expires(nr) <= now) {
+		rc = flw_diag_set(diag, FLW_EEXPIRED, "signed.expires", "root has expired");
+		goto out;
+	}
+	if ((rc = role_lists_key(nr, FLW_TUF_SNAPSHOT, repo->snapshot_key, diag)) != 0 ||
+	    (rc = role_lists_key(nr, FLW_TUF_TIMESTAMP, repo->timestamp_key, diag)) != 0)
+		goto out;
+	rc = flw_store_tuf_put(s, FLW_TUF_ROOT, ver, doc, len, diag);
+	if (rc != 0)
+		goto out;
+	*version_out = ver;
+out:
+	flw_tuf_root_free(nr);
+	flw_tuf_root_free(cr);
+	stored_meta_done(&cur);
+	return rc;
+}
+
+/* Name the signing keyids the root does not list for targets, to make FLW_ESIG clearer. */
+static void name_unknown_keys(const struct flw_tuf_root *root, const json_t *env,
+                              struct flw_diag *diag)
+{
+	struct flw_tuf_role_keys rk;
+	struct flw_buf b;
+	json_t *sigs = json_object_get(env, "signatures");
+	json_t *v;
+	size_t i;
+	size_t j;
+
+	if (!diag || !json_is_array(sigs) || flw_tuf_root_role(root, FLW_TUF_TARGETS, &rk) != 0)
+		return;
+	flw_buf_init(&b, sizeof(diag->msg) - 1);
+	json_array_foreach(sigs, i, v)
+	{
+		const char *kid = json_string_value(json_object_get(v, "keyid"));
+		int known = 0;
+
+		if (!kid)
+			continue;
+		for (j = 0; j < rk.n_keys; j++)
+			known |= strcmp(rk.keys[j].keyid, kid) == 0;
+		if (!known && flw_buf_printf(&b, "%s%.16s…", b.len ? ", " : "", kid) != 0)
+			break;
+	}
+	if (b.len > 0) {
+		char msg[FLW_DIAG_MSG_MAX];
+
+		memcpy(msg, diag->msg, sizeof(msg));
+		flw_diag_set(diag, FLW_ESIG, "signatures",
+		             "%s; signed by keys the root does not list for targets: %s", msg,
+		             flw_buf_cstr(&b));
+	}
+	flw_buf_free(&b);
+}
+
+static int target_same(const struct flw_tuf_target *a, const struct flw_tuf_target *b)
+{
+	unsigned i;
+
+	if (a->length != b->length || memcmp(a->sha256, b->sha256, FLW_SHA256_BYTES) != 0 ||
+	    strcmp(a->version, b->version) != 0 || a->n_hwids != b->n_hwids ||
+	    a->security_version != b->security_version)
+		return 0;
+	for (i = 0; i < a->n_hwids && i < FLW_TUF_MAX_HWIDS; i++) {
+		if (strcmp(a->hwids[i], b->hwids[i]) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+struct publish_ctx {
+	const struct flw_repo *repo;
+	struct flw_store *s;
+	time_t now;
+	struct flw_tuf_root *root;
+	struct stored_meta cur_targets;
+	json_t *env;
+	json_t *signed_obj;
+	int64_t version;
+	struct flw_release *added;
+	size_t n_added;
+	json_t *added_names;
+	struct flw_buf snapshot;
+	struct flw_buf timestamp;
+	int64_t snapshot_version;
+	int64_t timestamp_version;
+};
+
+/* Steps 1-4: parse, signatures, version, expiry. */
+static int check_envelope(struct publish_ctx *c, const void *doc, size_t len, struct flw_diag *diag)
+{
+	struct flw_json_limits lim = { FLW_TUF_TARGETS_MAX_BYTES, FLW_TUF_MAX_DEPTH };
+	struct stored_meta root;
+	json_t *tmp = NULL;
+	time_t expires = 0;
+	int rc;
+
+	memset(&root, 0, sizeof(root));
+	rc = flw_json_parse(&c->env, doc, len, &lim, diag);
+	if (rc == 0 &&
+	    (!json_is_object(c->env) || !json_is_object(json_object_get(c->env, "signed")) ||
+	     !json_is_array(json_object_get(c->env, "signatures"))))
+		rc = flw_diag_set(diag, FLW_EFORMAT, "", "not a TUF envelope {signed, signatures}");
+	if (rc != 0)
+		goto out;
+	rc = stored_meta_load(c->s, FLW_TUF_ROOT, &root, diag);
+	if (rc == FLW_ENOTFOUND)
+		rc = flw_diag_set(diag, FLW_ESTATE, "",
+		                  "the repository has no root yet: run "
+		                  "'fleetward repo init' first");
+	if (rc != 0)
+		goto out;
+	rc = flw_tuf_root_parse(&c->root, root.bytes.data, root.bytes.len, diag);
+	if (rc != 0)
+		goto out;
+	rc = flw_tuf_verify(c->root, FLW_TUF_TARGETS, doc, len, &c->signed_obj, diag);
+	if (rc == FLW_ESIG)
+		name_unknown_keys(c->root, c->env, diag);
+	if (rc != 0)
+		goto out;
+	rc = flw_tuf_signed_header(c->signed_obj, &c->version, &expires, diag);
+	if (rc != 0)
+		goto out;
+	rc = stored_meta_load(c->s, FLW_TUF_TARGETS, &c->cur_targets, diag);
+	if (rc == FLW_ENOTFOUND)
+		rc = 0;
+	if (rc != 0)
+		goto out;
+	if (c->version != c->cur_targets.version + 1) {
+		rc = flw_diag_set(diag, FLW_ECONFLICT, "signed.version",
+		                  "targets version %" PRId64 " refused: the current version is "
+		                  "%" PRId64 ", so the next must be %" PRId64,
+		                  c->version, c->cur_targets.version, c->cur_targets.version + 1);
+		goto out;
+	}
+	if (expires <= c->now)
+		rc = flw_diag_set(diag, FLW_EEXPIRED, "signed.expires",
+		                  "targets metadata has already expired");
+out:
+	json_decref(tmp);
+	stored_meta_done(&root);
+	return rc;
+}
+
+/* Step 5 and 6: artifacts for new or changed targets, then hardware ids. */
+static int check_targets(struct publish_ctx *c, struct flw_diag *diag)
+{
+	json_t *targets = json_object_get(c->signed_obj, "targets");
+	struct flw_tuf_target old;
+	const char *name;
+	json_t *v;
+	size_t n;
+	size_t i;
+	int rc = 0;
+
+	if (!json_is_object(targets))
+		return flw_diag_set(diag, FLW_EFORMAT, "signed.targets", "expected an object");
+	n = json_object_size(targets);
+	c->added = flw_calloc(n ? n : 1, sizeof(*c->added));
+	c->added_names = json_array();
+	if (!c->added || !c->added_names)
+		return FLW_ENOMEM;
+	json_object_foreach(targets, name, v)
+	{
+		struct flw_release *r = &c->added[c->n_added];
+		uint64_t have = 0;
+
+		rc = flw_tuf_targets_get(c->signed_obj, name, &r->target, diag);
+		if (rc != 0)
+			return rc == FLW_ENOTFOUND ? FLW_EFORMAT : rc;
+		if (c->cur_targets.signed_obj &&
+		    flw_tuf_targets_get(c->cur_targets.signed_obj, name, &old, NULL) == 0 &&
+		    target_same(&old, &r->target))
+			continue;
+		rc = flw_store_artifact_get(c->s, r->target.sha256, &have, diag);
+		if (rc == FLW_ENOTFOUND || (rc == 0 && have != r->target.length)) {
+			char hex[FLW_SHA256_HEX];
+
+			flw_hex_encode(hex, r->target.sha256, FLW_SHA256_BYTES);
+			return flw_diag_set(diag, FLW_EHASH, name,
+			                    "target '%s': no uploaded artifact with sha256 %s and "
+			                    "length %" PRIu64 " (upload the image first)",
+			                    name, hex, r->target.length);
+		}
+		if (rc != 0)
+			return rc;
+		r->targets_version = c->version;
+		r->created = c->now;
+		c->n_added++;
+		if (json_array_append_new(c->added_names, json_string(name)) != 0)
+			return FLW_ENOMEM;
+	}
+	for (i = 0; i < c->n_added; i++) {
+		if (c->added[i].target.n_hwids == 0)
+			return flw_diag_set(diag, FLW_EFORMAT, c->added[i].target.name,
+			                    "target '%s': custom.hardware_ids is missing or empty",
+			                    c->added[i].target.name);
+	}
+	return rc;
+}
+
+static int sign_into(struct flw_buf *out, json_t *signed_obj, struct flw_signer *sg,
+                     struct flw_diag *diag)
+{
+	struct flw_signer *const signers[1] = { sg };
+	int rc;
+
+	if (!signed_obj)
+		return FLW_ENOMEM;
+	rc = flw_tuf_sign(out, signed_obj, signers, 1, diag);
+	json_decref(signed_obj);
+	return rc;
+}
+
+/* New snapshot over targets bytes and a new timestamp over it, with the next versions. */
+static int sign_online(const struct flw_repo *repo, struct flw_store *s, time_t now,
+                       const void *targets, size_t targets_len, int64_t targets_version,
+                       struct publish_ctx *c, struct flw_diag *diag)
+{
+	json_t *obj = NULL;
+	time_t exp;
+	int rc;
+
+	rc = flw_repo_expires(s, FLW_TUF_SNAPSHOT, &exp, &c->snapshot_version, diag);
+	if (rc == 0)
+		rc = flw_repo_expires(s, FLW_TUF_TIMESTAMP, &exp, &c->timestamp_version, diag);
+	if (rc != 0)
+		return rc;
+	c->snapshot_version++;
+	c->timestamp_version++;
+	rc = flw_tuf_make_snapshot(&obj, c->snapshot_version, now + FLW_TUF_SNAPSHOT_LIFETIME,
+	                           targets_version, targets, targets_len);
+	if (rc != 0)
+		return rc;
+	rc = sign_into(&c->snapshot, obj, repo->snapshot_key, diag);
+	if (rc != 0)
+		return rc;
+	obj = NULL;
+	rc = flw_tuf_make_timestamp(&obj, c->timestamp_version, now + FLW_TUF_TIMESTAMP_LIFETIME,
+	                            c->snapshot_version, c->snapshot.data, c->snapshot.len);
+	if (rc != 0)
+		return rc;
+	return sign_into(&c->timestamp, obj, repo->timestamp_key, diag);
+}
+
+static void publish_ctx_done(struct publish_ctx *c)
+{
+	flw_tuf_root_free(c->root);
+	stored_meta_done(&c->cur_targets);
+	json_decref(c->env);
+	json_decref(c->signed_obj);
+	json_decref(c->added_names);
+	flw_free(c->added);
+	flw_buf_free(&c->snapshot);
+	flw_buf_free(&c->timestamp);
+}
+
+int flw_repo_publish_targets(const struct flw_repo *repo, struct flw_store *s, const void *doc,
+                             size_t len, time_t now, const struct flw_audit *audit,
+                             int64_t *version_out, json_t **added_out, struct flw_diag *diag)
+{
+	struct flw_tuf_publish p;
+	struct publish_ctx c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.repo = repo;
+	c.s = s;
+	c.now = now;
+	flw_buf_init(&c.snapshot, FLW_TUF_SNAPSHOT_MAX_BYTES);
+	flw_buf_init(&c.timestamp, FLW_TUF_TIMESTAMP_MAX_BYTES);
+	rc = check_envelope(&c, doc, len, diag);
+	if (rc != 0)
+		goto out;
+	rc = check_targets(&c, diag);
+	if (rc != 0)
+		goto out;
+	rc = sign_online(repo, s, now, doc, len, c.version, &c, diag);
+	if (rc != 0)
+		goto out;
+	memset(&p, 0, sizeof(p));
+	p.targets = doc;
+	p.targets_len = len;
+	p.targets_version = c.version;
+	p.snapshot = c.snapshot.data;
+	p.snapshot_len = c.snapshot.len;
+	p.snapshot_version = c.snapshot_version;
+	p.timestamp = c.timestamp.data;
+	p.timestamp_len = c.timestamp.len;
+	p.timestamp_version = c.timestamp_version;
+	p.added = c.added;
+	p.n_added = c.n_added;
+	rc = flw_store_tuf_publish(s, &p, audit, diag);
+	if (rc != 0)
+		goto out;
+	*version_out = c.version;
+	*added_out = c.added_names;
+	c.added_names = NULL;
+out:
+	publish_ctx_done(&c);
+	return rc;
+}
+
+static int resign_snapshot(const struct flw_repo *repo, struct flw_store *s, time_t now,
+                           struct publish_ctx *c, struct flw_diag *diag)
+{
+	struct stored_meta t;
+	json_t *obj = NULL;
+	time_t exp;
+	int rc;
+
+	rc = stored_meta_load(s, FLW_TUF_TARGETS, &t, diag);
+	if (rc != 0)
+		goto out;
+	rc = flw_repo_expires(s, FLW_TUF_SNAPSHOT, &exp, &c->snapshot_version, diag);
+	if (rc != 0)
+		goto out;
+	c->snapshot_version++;
+	rc = flw_tuf_make_snapshot(&obj, c->snapshot_version, now + FLW_TUF_SNAPSHOT_LIFETIME,
+	                           t.version, t.bytes.data, t.bytes.len);
+	if (rc != 0)
+		goto out;
+	rc = sign_into(&c->snapshot, obj, repo->snapshot_key, diag);
+	if (rc != 0)
+		goto out;
+	rc = flw_store_tuf_put(s, FLW_TUF_SNAPSHOT, c->snapshot_version, c->snapshot.data,
+	                       c->snapshot.len, diag);
+out:
+	stored_meta_done(&t);
+	return rc;
+}
+
+static int resign_timestamp(const struct flw_repo *repo, struct flw_store *s, time_t now,
+                            struct publish_ctx *c, time_t *ts_expires, struct flw_diag *diag)
+{
+	struct stored_meta snap;
+	json_t *obj = NULL;
+	time_t exp;
+	int rc;
+
+	rc = stored_meta_load(s, FLW_TUF_SNAPSHOT, &snap, diag);
+	if (rc != 0)
+		goto out;
+	rc = flw_repo_expires(s, FLW_TUF_TIMESTAMP, &exp, &c->timestamp_version, diag);
+	if (rc != 0)
+		goto out;
+	c->timestamp_version++;
+	rc = flw_tuf_make_timestamp(&obj, c->timestamp_version, now + FLW_TUF_TIMESTAMP_LIFETIME,
+	                            snap.version, snap.bytes.data, snap.bytes.len);
+	if (rc != 0)
+		goto out;
+	rc = sign_into(&c->timestamp, obj, repo->timestamp_key, diag);
+	if (rc != 0)
+		goto out;
+	rc = flw_store_tuf_put(s, FLW_TUF_TIMESTAMP, c->timestamp_version, c->timestamp.data,
+	                       c->timestamp.len, diag);
+	if (rc == 0)
+		*ts_expires = now + FLW_TUF_TIMESTAMP_LIFETIME;
+out:
+	stored_meta_done(&snap);
+	return rc;
+}
+
+int flw_repo_refresh(const struct flw_repo *repo, struct flw_store *s, time_t now,
+                     time_t *ts_expires_out, int *resigned_out, struct flw_diag *diag)
+{
+	struct publish_ctx c;
+	time_t snap_exp = 0;
+	time_t ts_exp = 0;
+	int resigned = 0;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	flw_buf_init(&c.snapshot, FLW_TUF_SNAPSHOT_MAX_BYTES);
+	flw_buf_init(&c.timestamp, FLW_TUF_TIMESTAMP_MAX_BYTES);
+	*ts_expires_out = 0;
+	rc = flw_repo_expires(s, FLW_TUF_SNAPSHOT, &snap_exp, NULL, diag);
+	if (rc == 0)
+		rc = flw_repo_expires(s, FLW_TUF_TIMESTAMP, &ts_exp, NULL, diag);
+	if (rc != 0 || snap_exp == 0)
+		goto out; /* nothing published yet */
+	*ts_expires_out = ts_exp;
+	if (snap_exp - now < FLW_TUF_SNAPSHOT_LIFETIME / 2) {
+		rc = resign_snapshot(repo, s, now, &c, diag);
+		if (rc != 0)
+			goto out;
+		resigned |= 1;
+	}
+	if (resigned || ts_exp - now < FLW_TUF_TIMESTAMP_LIFETIME / 2) {
+		rc = resign_timestamp(repo, s, now, &c, ts_expires_out, diag);
+		if (rc != 0)
+			goto out;
+		resigned |= 2;
+	}
+out:
+	if (resigned_out)
+		*resigned_out = resigned;
+	publish_ctx_done(&c);
+	return rc;
+}

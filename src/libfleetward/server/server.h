@@ -1,0 +1,95 @@
+/* src/libfleetward/server/server.h - server logic that is not HTTP (private to flw_server)
+ *
+ * Used by fleetwardd (src/daemon) and its tests: device tokens (devtoken.c), the data
+ * directory with its keys and the first admin token (datadir.c), API token generation and
+ * the TUF image repository's online side (repo.c: root upload, release publication, re-signing
+ * snapshot and timestamp). Nothing here knows about HTTP.
+ */
+#ifndef FLW_SERVER_SERVER_H
+#define FLW_SERVER_SERVER_H
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include <jansson.h>
+#include "fleetward/common.h"
+#include "fleetward/crypto.h"
+#include "fleetward/protocol.h"
+#include "fleetward/tuf.h"
+
+struct flw_diag;
+struct flw_store;
+struct flw_audit;
+struct flw_signer;
+
+/* ---- device tokens (devtoken.c) ---------------------------------------------------------- */
+/* "<b64url("v1|<id>|<expiry>")>.<b64url(HMAC-SHA-512-256 of that payload)>". Checked in memory. */
+#define FLW_DEVTOKEN_PAYLOAD_MAX (3 + FLW_ID_MAX + 1 + 20)
+
+/* Write a token for device_id valid until expires into out (out_len >= FLW_DEVICE_TOKEN_MAX).
+ * FLW_EINVAL for a bad id, FLW_ELIMIT when out is too small. */
+int flw_devtoken_issue(char *out, size_t out_len, const unsigned char key[FLW_MAC_KEY_BYTES],
+                       const char *device_id, time_t expires);
+/* Check token (len bytes, need not be NUL-terminated) at time now. On success the device id
+ * goes into id_out and the expiry into *expires_out (optional). FLW_EAUTH for anything wrong
+ * (bad shape, bad MAC), FLW_EEXPIRED for a valid but expired token. */
+int flw_devtoken_check(const char *token, size_t len, const unsigned char key[FLW_MAC_KEY_BYTES],
+                       time_t now, char id_out[FLW_ID_MAX + 1], time_t *expires_out);
+
+/* ---- secret tokens (API and enrollment) -------------------------------------------------- */
+/* prefix + b64url(32 random bytes) into out (size FLW_SECRET_TOKEN_MAX + 1); hash_out gets the
+ * SHA-256 of the whole string, which is what the store keeps. */
+int flw_secret_token_new(char out[FLW_SECRET_TOKEN_MAX + 1], const char *prefix,
+                         unsigned char hash_out[FLW_SHA256_BYTES]);
+
+/* ---- data directory (datadir.c) ---------------------------------------------------------- */
+struct flw_datadir {
+	char *root;      /* DATA */
+	char *db_uri;    /* DATA/fleetward.db */
+	char *artifacts; /* DATA/artifacts */
+	char *keys;      /* DATA/keys */
+	struct flw_signer *snapshot_key;
+	struct flw_signer *timestamp_key;
+	unsigned char token_key[FLW_MAC_KEY_BYTES];
+};
+/* Create the directories (0700) and keys on first use, load them otherwise. Key files that are
+ * readable by group or others are refused (FLW_EPERM). */
+int flw_datadir_open(struct flw_datadir *dd, const char *root, struct flw_diag *diag);
+void flw_datadir_close(struct flw_datadir *dd); /* wipes the token key; zeroed dd is fine */
+/* When the store holds no API token: create an admin token named "admin", write it to
+ * token_file (if not NULL, mode 0600) and into token_out (FLW_SECRET_TOKEN_MAX + 1 bytes);
+ * *created_out = 1. Otherwise *created_out = 0 and nothing is written. */
+int flw_datadir_first_token(struct flw_store *s, const char *token_file,
+                            char token_out[FLW_SECRET_TOKEN_MAX + 1], int *created_out,
+                            struct flw_diag *diag);
+
+/* ---- TUF repository, online side (repo.c) ------------------------------------------------ */
+struct flw_repo {
+	struct flw_signer *snapshot_key;  /* borrowed */
+	struct flw_signer *timestamp_key; /* borrowed */
+	const char *artifacts_dir;        /* DATA/artifacts */
+};
+
+/* Accept a root envelope: v1 when no root exists (signed by its own root threshold), v N+1
+ * signed by a threshold of v N's root keys and of its own. Its snapshot and timestamp roles
+ * must list the server's online keys. *version_out gets the version stored. */
+int flw_repo_put_root(const struct flw_repo *repo, struct flw_store *s, const void *doc, size_t len,
+                      time_t now, int64_t *version_out, struct flw_diag *diag);
+
+/* Publish a targets envelope (docs/PROTOCOL.md "Release upload checks", in that order), then
+ * sign snapshot and timestamp and store all three in one transaction with audit.
+ * *added_out gets a new JSON array of the names added or changed. */
+int flw_repo_publish_targets(const struct flw_repo *repo, struct flw_store *s, const void *doc,
+                             size_t len, time_t now, const struct flw_audit *audit,
+                             int64_t *version_out, json_t **added_out, struct flw_diag *diag);
+
+/* Re-sign snapshot (when under half its life remains) and timestamp (likewise, or when the
+ * snapshot was re-signed). *ts_expires_out gets the newest timestamp's expiry (0 when no
+ * timestamp exists yet); *resigned_out (optional) a bit mask 1 = snapshot, 2 = timestamp. */
+int flw_repo_refresh(const struct flw_repo *repo, struct flw_store *s, time_t now,
+                     time_t *ts_expires_out, int *resigned_out, struct flw_diag *diag);
+
+/* Expiry of the newest metadata of role (0 when none). */
+int flw_repo_expires(struct flw_store *s, int role, time_t *expires_out, int64_t *version_out,
+                     struct flw_diag *diag);
+
+#endif /* FLW_SERVER_SERVER_H */

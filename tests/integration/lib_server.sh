@@ -1,0 +1,101 @@
+# tests/integration/lib_server.sh - helpers for the server tests (1NN_*.sh); sourced after lib.sh.
+#
+# Signs TUF metadata and device requests with openssl + jq only, so that the server's checks are
+# tested independently of the CLI and the agent (which have their own tests, 2NN/3NN).
+# Canonical JSON here is `jq -cS` (sorted keys, no whitespace): identical to the OLPC form for
+# the ASCII strings and integers these tests use.
+#
+#   srv_keygen NAME                 $FLW_TMP/k/NAME.{pem,hex,keyid,json}
+#   srv_sign_env SIGNED_FILE KEY…   prints the envelope {"signatures":[…],"signed":…}
+#   srv_root VERSION EXPIRES ROOTKEY TARGETSKEY > root.json (online keys from the server)
+#   srv_targets VERSION EXPIRES TARGETS_OBJ KEY… > targets.json
+#   srv_target_obj LENGTH SHA256 VERSION HWID SECVER: one target's description
+#   srv_dev_keygen DEV              device key (like srv_keygen)
+#   srv_dev_env DEV SIGNED_JSON     prints {"signed":…,"signature":…} signed by DEV's key
+#   srv_post PATH BODY [TOKEN]      POST; status in SRV_CODE, body in $FLW_TMP/srv.body
+mkdir -p "$FLW_TMP/k"
+
+srv_hex() { od -An -tx1 -v | tr -d ' \n'; }
+
+srv_keygen() {
+	local k=$FLW_TMP/k/$1
+	openssl genpkey -algorithm ed25519 -out "$k.pem" 2>/dev/null || return 1
+	openssl pkey -in "$k.pem" -pubout -outform DER | tail -c 32 | srv_hex >"$k.hex"
+	jq -ncS --arg p "$(cat "$k.hex")" '{keytype:"ed25519",scheme:"ed25519",keyval:{public:$p}}' >"$k.json"
+	jq -cS . "$k.json" | tr -d '\n' | sha256sum | cut -d' ' -f1 >"$k.keyid"
+}
+srv_dev_keygen() { srv_keygen "$1"; }
+
+# raw signature (hex) of stdin with key NAME
+srv_sig() {
+	local f=$FLW_TMP/k/msg.$$
+	cat >"$f"
+	openssl pkeyutl -sign -inkey "$FLW_TMP/k/$1.pem" -rawin -in "$f" | srv_hex
+	rm -f "$f"
+}
+
+srv_sign_env() {
+	local signed=$1
+	shift
+	local canon sigs='[]' k
+	canon=$(jq -cS . "$signed" | tr -d '\n')
+	for k in "$@"; do
+		sigs=$(jq -c --arg id "$(cat "$FLW_TMP/k/$k.keyid")" \
+			--arg s "$(printf '%s' "$canon" | srv_sig "$k")" '. + [{keyid:$id,sig:$s}]' <<<"$sigs")
+	done
+	jq -cS --argjson s "$sigs" '{signatures:$s,signed:.}' "$signed"
+}
+
+srv_expires() { date -u -d "@$(($(date +%s) + $1))" +%Y-%m-%dT%H:%M:%SZ; }
+
+# srv_root VERSION EXPIRES_IN_SECONDS ROOTKEY TARGETSKEY [ROOTKEY_SIGNING…]
+srv_root() {
+	local ver=$1 exp=$2 rk=$3 tk=$4
+	shift 4
+	local ok=$FLW_TMP/online-keys.json
+	curl -sS -H "Authorization: Bearer $FLW_ADMIN_TOKEN" "$FLW_URL/api/v1/tuf/online-keys" >"$ok" || return 1
+	local sk_id tk_id
+	sk_id=$(jq -cS .snapshot "$ok" | tr -d '\n' | sha256sum | cut -d' ' -f1)
+	tk_id=$(jq -cS .timestamp "$ok" | tr -d '\n' | sha256sum | cut -d' ' -f1)
+	jq -n --argjson v "$ver" --arg e "$(srv_expires "$exp")" \
+		--arg rid "$(cat "$FLW_TMP/k/$rk.keyid")" --argjson rkey "$(cat "$FLW_TMP/k/$rk.json")" \
+		--arg tid "$(cat "$FLW_TMP/k/$tk.keyid")" --argjson tkey "$(cat "$FLW_TMP/k/$tk.json")" \
+		--arg sid "$sk_id" --argjson skey "$(jq -c .snapshot "$ok")" \
+		--arg mid "$tk_id" --argjson mkey "$(jq -c .timestamp "$ok")" \
+		'{_type:"root",spec_version:"1.0.31",version:$v,expires:$e,consistent_snapshot:true,
+		  keys:{($rid):$rkey,($tid):$tkey,($sid):$skey,($mid):$mkey},
+		  roles:{root:{keyids:[$rid],threshold:1},targets:{keyids:[$tid],threshold:1},
+		         snapshot:{keyids:[$sid],threshold:1},timestamp:{keyids:[$mid],threshold:1}}}' \
+		>"$FLW_TMP/root.signed.json"
+	srv_sign_env "$FLW_TMP/root.signed.json" "${@:-$rk}"
+}
+
+srv_target_obj() {
+	jq -nc --argjson l "$1" --arg h "$2" --arg v "$3" --arg hw "$4" --argjson sv "$5" \
+		'{length:$l,hashes:{sha256:$h},custom:{version:$v,hardware_ids:[$hw],security_version:$sv}}'
+}
+
+# srv_targets VERSION EXPIRES_IN_SECONDS TARGETS_OBJECT KEY...
+srv_targets() {
+	local ver=$1 exp=$2 tobj=$3
+	shift 3
+	jq -n --argjson v "$ver" --arg e "$(srv_expires "$exp")" --argjson t "$tobj" \
+		'{_type:"targets",spec_version:"1.0.31",version:$v,expires:$e,targets:$t}' \
+		>"$FLW_TMP/targets.signed.json"
+	srv_sign_env "$FLW_TMP/targets.signed.json" "$@"
+}
+
+srv_dev_env() {
+	local signed
+	signed=$(jq -cS . <<<"$2" | tr -d '\n')
+	jq -cn --argjson s "$signed" --arg sig "$(printf '%s' "$signed" | srv_sig "$1")" \
+		'{signed:$s,signature:$sig}'
+}
+
+# srv_post PATH BODY [TOKEN]: SRV_CODE gets the status, $FLW_TMP/srv.body the answer
+srv_post() {
+	local args=(-sS -o "$FLW_TMP/srv.body" -w '%{http_code}' -X POST --data-binary "$2"
+		-H 'Content-Type: application/json')
+	[ -n "${3:-}" ] && args+=(-H "Authorization: Bearer $3")
+	SRV_CODE=$(curl "${args[@]}" "$FLW_URL$1")
+}
