@@ -57,9 +57,10 @@ start_stack() {
 	mkdir -p "$T/stack/keys"
 	cd "$T/stack"
 	"$BUILD/fleetwardd" --listen 127.0.0.1:0 --data data --port-file port \
-		--init-token-file admin.token --threads "$(nproc)" --log-level warning >fleetwardd.log 2>&1 &
+		--init-token-file admin.token --threads "$(nproc)" --log-level warn >fleetwardd.log 2>&1 &
 	PIDS+=($!)
 	for _ in $(seq 1 100); do [ -s port ] && break; sleep 0.05; done
+	[ -s port ] || { cat fleetwardd.log; echo "fleetwardd did not start"; exit 1; }
 	export FLEETWARD_SERVER="http://127.0.0.1:$(cat port)" FLEETWARD_TOKEN
 	FLEETWARD_TOKEN=$(cat admin.token)
 	"$BUILD/fleetward" keygen -o keys/root.key >/dev/null
@@ -135,6 +136,8 @@ EOF
 	ours=$(wrk_rps "$FLEETWARD_SERVER/device/v1/checkin" "$T/checkin.lua")
 	mkdir -p "$T/nginx/www"
 	printf '{"poll_after":300,"acked_seq":0}\n' >"$T/nginx/www/checkin.json"
+	chmod 0755 "$T" "$T/nginx" "$T/nginx/www" # nginx workers run as www-data
+	chmod 0644 "$T/nginx/www/checkin.json"
 	port=$(free_port)
 	cat >"$T/nginx/nginx.conf" <<EOF
 worker_processes $(nproc);

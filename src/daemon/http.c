@@ -772,7 +772,7 @@ int flwd_metrics_text(struct flwd *d, struct flw_buf *out)
 	        "# TYPE fleetward_reports_total counter\nfleetward_reports_total %lu\n"
 	        "# TYPE fleetward_enrollments_total counter\n"
 	        "fleetward_enrollments_total %lu\n"
-	        "# TYPE fleetward_devices_active gauge\nfleetward_devices_active %zu\n",
+	        "# TYPE fleetward_devices_seen gauge\nfleetward_devices_seen %zu\n",
 	        atomic_load(&m->checkins), atomic_load(&m->reports), atomic_load(&m->enrollments),
 	        active);
 	rc |= flw_buf_printf(out, "# HELP fleetward_tuf_timestamp_expiry_seconds Seconds until the "

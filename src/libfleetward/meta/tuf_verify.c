@@ -19,7 +19,7 @@
 static int key_signed(const struct flw_tuf_key *k, const json_t *sigs, const struct flw_buf *msg)
 {
 	unsigned char sig[FLW_ED25519_SIG_BYTES];
-	const json_t *s;
+	const json_t *s = NULL;
 	const json_t *hex;
 	size_t i;
 
@@ -28,7 +28,7 @@ static int key_signed(const struct flw_tuf_key *k, const json_t *sigs, const str
 		if (strcmp(json_string_value(json_object_get(s, "keyid")), k->keyid) == 0)
 			break;
 	}
-	if (i == json_array_size(sigs))
+	if (!s || i == json_array_size(sigs))
 		return 0;
 	hex = json_object_get(s, "sig");
 	if (json_string_length(hex) != 2 * FLW_ED25519_SIG_BYTES ||
