@@ -52,8 +52,7 @@ test-dev:
 	cmake --workflow --preset dev
 
 test-clang:
-	cmake --preset clang >/dev/null
-	cmake --build --preset clang
+	cmake --workflow --preset clang
 
 test-asan:
 	cmake --workflow --preset asan

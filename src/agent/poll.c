@@ -285,6 +285,7 @@ static int already_installed(struct agent *a, const struct agent_update *u)
 static int handle_update(struct agent *a, const struct agent_update *u)
 {
 	struct flw_tuf_target trusted;
+	struct agent_update v;
 	char *staged = NULL;
 	int rc;
 
@@ -298,17 +299,22 @@ static int handle_update(struct agent *a, const struct agent_update *u)
 	if (rc != 0)
 		return rc;
 	rc = agent_verify_target(a, u, &trusted);
-	if (rc == 0 && already_installed(a, u)) {
-		flw_agent_state_mark_done(a->st, u->deployment);
-		return agent_report(a, u->deployment, FLW_ST_SUCCESS, "already installed");
+	if (rc != 0)
+		return attempt_failed(a, u, rc);
+	/* From here on only the verified target is used: the check-in's copy of version,
+	 * hardware ids and security version is unsigned and must never reach the agent state. */
+	v = *u;
+	v.t = trusted;
+	if (already_installed(a, &v)) {
+		flw_agent_state_mark_done(a->st, v.deployment);
+		return agent_report(a, v.deployment, FLW_ST_SUCCESS, "already installed");
 	}
-	if (rc == 0)
-		rc = agent_download(a, u, &staged);
+	rc = agent_download(a, &v, &staged);
 	if (rc == 0) {
-		rc = agent_report(a, u->deployment, FLW_ST_DOWNLOADED,
+		rc = agent_report(a, v.deployment, FLW_ST_DOWNLOADED,
 		                  "length and sha256 match the signed metadata");
 		if (rc == 0)
-			rc = agent_install(a, u, staged);
+			rc = agent_install(a, &v, staged);
 	}
 	flw_free(staged);
 	if (rc != 0 && a->st->phase == FLW_AGENT_IDLE)
