@@ -57,7 +57,8 @@ start_stack() {
 	mkdir -p "$T/stack/keys"
 	cd "$T/stack"
 	"$BUILD/fleetwardd" --listen 127.0.0.1:0 --data data --port-file port \
-		--init-token-file admin.token --threads "$(nproc)" --log-level warn >fleetwardd.log 2>&1 &
+		--init-token-file admin.token --threads "$(nproc)" --log-level warn \
+		--min-checkin-interval 0 >fleetwardd.log 2>&1 &
 	PIDS+=($!)
 	for _ in $(seq 1 100); do [ -s port ] && break; sleep 0.05; done
 	[ -s port ] || { cat fleetwardd.log; echo "fleetwardd did not start"; exit 1; }

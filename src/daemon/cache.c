@@ -4,7 +4,8 @@
  * when the token is revoked through this server, and re-read after FLWD_TOKEN_TTL seconds.
  * Devices: per device id an inventory fingerprint (a check-in that reports the same inventory
  * causes no write), the last-seen time waiting for the scheduler's group commit, and the
- * highest durably acknowledged report sequence number.
+ * highest durably acknowledged report sequence number, and the time of the last admitted
+ * check-in (the per-device floor of --min-checkin-interval).
  * Both are open hash tables (chained) behind one mutex each.
  */
 #include <string.h>
@@ -31,6 +32,8 @@ struct flwd_devstate {
 	int has_fp;
 	int dirty;
 	time_t last_seen;
+	uint64_t last_checkin_ms; /* monotonic; valid when has_checkin */
+	int has_checkin;
 	int64_t acked;
 	char id[FLW_ID_MAX + 1];
 };
@@ -272,6 +275,26 @@ void flwd_dev_set_fp(struct flwd *d, const char *id, const unsigned char fp[FLW_
 		e->has_fp = 1;
 	}
 	pthread_mutex_unlock(&d->dev_lock);
+}
+
+unsigned flwd_dev_throttle(struct flwd *d, const char *id, uint64_t now_ms, unsigned interval_s)
+{
+	uint64_t floor_ms = (uint64_t)interval_s * 1000u;
+	struct flwd_devstate *e;
+	unsigned wait = 0;
+
+	if (interval_s == 0)
+		return 0;
+	pthread_mutex_lock(&d->dev_lock);
+	e = dev_find_locked(d, id, 1);
+	if (e && e->has_checkin && now_ms - e->last_checkin_ms < floor_ms)
+		wait = (unsigned)((floor_ms - (now_ms - e->last_checkin_ms) + 999u) / 1000u);
+	else if (e) {
+		e->last_checkin_ms = now_ms;
+		e->has_checkin = 1;
+	}
+	pthread_mutex_unlock(&d->dev_lock);
+	return wait;
 }
 
 void flwd_dev_set_acked(struct flwd *d, const char *id, int64_t acked)

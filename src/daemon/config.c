@@ -51,6 +51,8 @@ static const struct opt options[] = {
 	  "FILE on first start, also write the admin token here (mode 0600)" },
 	{ "poll-interval", OPT_UINT, OFF(poll_interval), 1, 86400, "300", 0,
 	  "S device poll interval in seconds (answered with +-20% jitter)" },
+	{ "min-checkin-interval", OPT_UINT, OFF(min_checkin_interval), 0, 3600, "5", 0,
+	  "S per-device floor between check-ins; sooner ones get 429 + Retry-After (0 = off)" },
 	{ "max-artifact-size", OPT_SIZE, OFF(max_artifact_size), 1, 1ull << 40, "1G", 0,
 	  "BYTES largest artifact upload (suffix K, M or G)" },
 	{ "threads", OPT_UINT, OFF(threads), 1, 1024, NULL, 0,
@@ -77,7 +79,7 @@ void flwd_config_usage(FILE *f)
 	for (i = 0; i < FLW_ARRAY_SIZE(options); i++) {
 		const struct opt *o = &options[i];
 
-		fprintf(f, "  --%-18s %s", o->name, o->help);
+		fprintf(f, "  --%-20s %s", o->name, o->help);
 		if (o->def)
 			fprintf(f, " [%s]", o->def);
 		fputc('\n', f);
@@ -256,6 +258,21 @@ static int apply_defaults(struct flwd_config *cfg)
 	return 0;
 }
 
+/* A device that waits the poll_after it was told is never throttled: the check-in floor stays
+ * below the shortest poll_after (the interval minus its 20 % jitter). */
+static void clamp_checkin_floor(struct flwd_config *cfg)
+{
+	unsigned shortest = cfg->poll_interval - cfg->poll_interval / 5;
+	unsigned floor = shortest > 1 ? shortest - 1 : 0;
+
+	if (cfg->min_checkin_interval <= floor)
+		return;
+	log_notice("--min-checkin-interval %u is not below the shortest poll_after (%u s): using "
+	           "%u s",
+	           cfg->min_checkin_interval, shortest, floor);
+	cfg->min_checkin_interval = floor;
+}
+
 int flwd_config_parse(struct flwd_config *cfg, int argc, char **argv)
 {
 	unsigned char seen[FLW_ARRAY_SIZE(options)];
@@ -297,6 +314,7 @@ int flwd_config_parse(struct flwd_config *cfg, int argc, char **argv)
 	}
 	if (cfg->help || cfg->version)
 		return 0;
+	clamp_checkin_floor(cfg);
 	for (i = 0; i < (int)FLW_ARRAY_SIZE(options); i++) {
 		if (options[i].required && !seen[i])
 			return usage_error("--%s is required (e.g. --%s /var/lib/fleetward)",

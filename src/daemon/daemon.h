@@ -29,8 +29,9 @@ struct flwd_config {
 	const char *data_dir;
 	const char *port_file;
 	const char *init_token_file;
-	unsigned poll_interval;     /* seconds */
-	uint64_t max_artifact_size; /* bytes */
+	unsigned poll_interval;        /* seconds */
+	unsigned min_checkin_interval; /* seconds between a device's check-ins; 0 = no floor */
+	uint64_t max_artifact_size;    /* bytes */
 	unsigned threads;
 	int log_level;
 	int help;
@@ -52,11 +53,12 @@ enum flwd_route_class {
 	FLWD_RC_OTHER,
 	_FLWD_RC_MAX
 };
-#define FLWD_STATUS_SLOTS 20
+#define FLWD_STATUS_SLOTS 21
 
 struct flwd_metrics {
 	atomic_ulong requests[_FLWD_RC_MAX][FLWD_STATUS_SLOTS];
 	atomic_ulong checkins;
+	atomic_ulong checkins_throttled;
 	atomic_ulong reports;
 	atomic_ulong enrollments;
 	atomic_ulong bytes_uploaded;
@@ -114,6 +116,10 @@ int flwd_dev_seen(struct flwd *d, const char *id, const unsigned char fp[FLW_SHA
                   time_t now, int64_t *acked_out);
 void flwd_dev_set_fp(struct flwd *d, const char *id, const unsigned char fp[FLW_SHA256_BYTES]);
 void flwd_dev_set_acked(struct flwd *d, const char *id, int64_t acked);
+/* Per-device floor between requests of one kind: 0 when the request may go ahead (now_ms is
+ * recorded as its time), else the whole seconds to wait (>= 1). now_ms from a monotonic
+ * clock; interval_s 0 lets everything through. */
+unsigned flwd_dev_throttle(struct flwd *d, const char *id, uint64_t now_ms, unsigned interval_s);
 /* Collect dirty last_seen times (ids are new strings); marks them clean. */
 int flwd_dev_take_dirty(struct flwd *d, char ***ids_out, time_t **times_out, size_t *n_out);
 void flwd_dev_mark_dirty(struct flwd *d, char **ids, const time_t *times, size_t n);

@@ -6,6 +6,7 @@
  *  - A request is routed, its headers bounded and its caller authenticated and authorised on
  *    the FIRST callback, before any body byte is accepted. Bodies accumulate into a flw_buf
  *    capped for the route (413 when over it); artifact uploads stream to a file instead.
+ *    Routes with a per-device floor (the rate column) answer 429 + Retry-After at that point.
  *  - Each HTTP thread has its own store (pthread key, opened on first use).
  *  - Changing API requests leave exactly one audit row: written by the store together with the
  *    change, or appended here for refused ones.
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "fleetward/alloc.h"
 #include "fleetward/json.h"
@@ -30,59 +32,60 @@
 #define FLWD_OUT_MAX      (32u * 1024u * 1024u) /* largest answer built in memory */
 #define FLWD_DISCARD_MAX  (4u * 1024u * 1024u)  /* chunked over-limit bodies read before closing */
 
-#define R(m, p, a, b, c, act, h)                                                 \
-	{                                                                        \
-		m, p, FLWD_AUTH_##a, FLWD_BODY_##b, FLWD_RC_##c, act, flwd_h_##h \
+#define R(m, p, a, b, c, act, h, rate)                                                             \
+	{                                                                                          \
+		m, p, FLWD_AUTH_##a, FLWD_BODY_##b, FLWD_RC_##c, act, flwd_h_##h, FLWD_RATE_##rate \
 	}
 
 /* The one route table. Tests walk every row (tests/integration/103_malformed.sh). */
 static const struct flwd_route routes[] = {
-	R("GET", "/healthz", NONE, NONE, OTHER, NULL, healthz),
-	R("GET", "/metrics", NONE, NONE, OTHER, NULL, metrics),
+	R("GET", "/healthz", NONE, NONE, OTHER, NULL, healthz, NONE),
+	R("GET", "/metrics", NONE, NONE, OTHER, NULL, metrics, NONE),
 	/* native device API */
-	R("POST", "/device/v1/enroll", NONE, DEVICE, DEVICE, NULL, enroll),
-	R("POST", "/device/v1/auth", NONE, DEVICE, DEVICE, NULL, auth),
-	R("POST", "/device/v1/checkin", DEVICE, DEVICE, DEVICE, NULL, checkin),
-	R("POST", "/device/v1/reports", DEVICE, DEVICE, DEVICE, NULL, reports),
+	R("POST", "/device/v1/enroll", NONE, DEVICE, DEVICE, NULL, enroll, NONE),
+	R("POST", "/device/v1/auth", NONE, DEVICE, DEVICE, NULL, auth, NONE),
+	R("POST", "/device/v1/checkin", DEVICE, DEVICE, DEVICE, NULL, checkin, CHECKIN),
+	R("POST", "/device/v1/reports", DEVICE, DEVICE, DEVICE, NULL, reports, NONE),
 	/* TUF repository */
-	R("GET", "/tuf/metadata/{}", NONE, NONE, TUF, NULL, tuf_metadata),
-	R("GET", "/tuf/targets/*", NONE, NONE, TUF, NULL, tuf_target),
+	R("GET", "/tuf/metadata/{}", NONE, NONE, TUF, NULL, tuf_metadata, NONE),
+	R("GET", "/tuf/targets/*", NONE, NONE, TUF, NULL, tuf_target, NONE),
 	/* management API */
-	R("GET", "/api/v1/devices", VIEWER, NONE, API, NULL, devices_list),
-	R("GET", "/api/v1/devices/{}", VIEWER, NONE, API, NULL, device_get),
-	R("POST", "/api/v1/groups", OPERATOR, API, API, "group.create", group_create),
-	R("GET", "/api/v1/groups", VIEWER, NONE, API, NULL, group_list),
-	R("POST", "/api/v1/groups/{}/devices", OPERATOR, API, API, "group.members", group_members),
-	R("DELETE", "/api/v1/groups/{}", OPERATOR, NONE, API, "group.delete", group_delete),
+	R("GET", "/api/v1/devices", VIEWER, NONE, API, NULL, devices_list, NONE),
+	R("GET", "/api/v1/devices/{}", VIEWER, NONE, API, NULL, device_get, NONE),
+	R("POST", "/api/v1/groups", OPERATOR, API, API, "group.create", group_create, NONE),
+	R("GET", "/api/v1/groups", VIEWER, NONE, API, NULL, group_list, NONE),
+	R("POST", "/api/v1/groups/{}/devices", OPERATOR, API, API, "group.members", group_members,
+	  NONE),
+	R("DELETE", "/api/v1/groups/{}", OPERATOR, NONE, API, "group.delete", group_delete, NONE),
 	R("POST", "/api/v1/enrollment-tokens", OPERATOR, API, API, "enroll_token.create",
-	  etoken_create),
-	R("GET", "/api/v1/enrollment-tokens", OPERATOR, NONE, API, NULL, etoken_list),
+	  etoken_create, NONE),
+	R("GET", "/api/v1/enrollment-tokens", OPERATOR, NONE, API, NULL, etoken_list, NONE),
 	R("DELETE", "/api/v1/enrollment-tokens/{}", OPERATOR, NONE, API, "enroll_token.revoke",
-	  etoken_delete),
-	R("GET", "/api/v1/tuf/root", VIEWER, NONE, API, NULL, tuf_root_get),
-	R("GET", "/api/v1/tuf/targets", VIEWER, NONE, API, NULL, tuf_targets_get),
-	R("GET", "/api/v1/tuf/online-keys", VIEWER, NONE, API, NULL, tuf_online_keys),
-	R("POST", "/api/v1/tuf/root", ADMIN, API, API, "tuf.root", tuf_root_post),
-	R("PUT", "/api/v1/artifacts", OPERATOR, STREAM, API, "artifact.upload", artifact_put),
-	R("POST", "/api/v1/releases", OPERATOR, API, API, "release.publish", release_post),
-	R("GET", "/api/v1/releases", VIEWER, NONE, API, NULL, release_list),
-	R("GET", "/api/v1/releases/*", VIEWER, NONE, API, NULL, release_get),
-	R("POST", "/api/v1/deployments", OPERATOR, API, API, "deployment.create",
-	  deployment_create),
-	R("GET", "/api/v1/deployments", VIEWER, NONE, API, NULL, deployment_list),
-	R("GET", "/api/v1/deployments/{}", VIEWER, NONE, API, NULL, deployment_get),
+	  etoken_delete, NONE),
+	R("GET", "/api/v1/tuf/root", VIEWER, NONE, API, NULL, tuf_root_get, NONE),
+	R("GET", "/api/v1/tuf/targets", VIEWER, NONE, API, NULL, tuf_targets_get, NONE),
+	R("GET", "/api/v1/tuf/online-keys", VIEWER, NONE, API, NULL, tuf_online_keys, NONE),
+	R("POST", "/api/v1/tuf/root", ADMIN, API, API, "tuf.root", tuf_root_post, NONE),
+	R("PUT", "/api/v1/artifacts", OPERATOR, STREAM, API, "artifact.upload", artifact_put, NONE),
+	R("POST", "/api/v1/releases", OPERATOR, API, API, "release.publish", release_post, NONE),
+	R("GET", "/api/v1/releases", VIEWER, NONE, API, NULL, release_list, NONE),
+	R("GET", "/api/v1/releases/*", VIEWER, NONE, API, NULL, release_get, NONE),
+	R("POST", "/api/v1/deployments", OPERATOR, API, API, "deployment.create", deployment_create,
+	  NONE),
+	R("GET", "/api/v1/deployments", VIEWER, NONE, API, NULL, deployment_list, NONE),
+	R("GET", "/api/v1/deployments/{}", VIEWER, NONE, API, NULL, deployment_get, NONE),
 	R("POST", "/api/v1/deployments/{}/cancel", OPERATOR, API, API, "deployment.cancel",
-	  deployment_cancel),
-	R("POST", "/api/v1/tokens", ADMIN, API, API, "token.create", token_create),
-	R("GET", "/api/v1/tokens", ADMIN, NONE, API, NULL, token_list),
-	R("DELETE", "/api/v1/tokens/{}", ADMIN, NONE, API, "token.revoke", token_delete),
-	R("GET", "/api/v1/audit", ADMIN, NONE, API, NULL, audit_list),
-	R("GET", "/api/v1/status", VIEWER, NONE, API, NULL, status),
+	  deployment_cancel, NONE),
+	R("POST", "/api/v1/tokens", ADMIN, API, API, "token.create", token_create, NONE),
+	R("GET", "/api/v1/tokens", ADMIN, NONE, API, NULL, token_list, NONE),
+	R("DELETE", "/api/v1/tokens/{}", ADMIN, NONE, API, "token.revoke", token_delete, NONE),
+	R("GET", "/api/v1/audit", ADMIN, NONE, API, NULL, audit_list, NONE),
+	R("GET", "/api/v1/status", VIEWER, NONE, API, NULL, status, NONE),
 };
 
 static const unsigned status_slots[FLWD_STATUS_SLOTS - 1] = { 200, 201, 204, 206, 304, 400, 401,
 	                                                      403, 404, 405, 409, 410, 413, 416,
-	                                                      422, 431, 500, 503, 0 };
+	                                                      422, 429, 431, 500, 503, 0 };
 
 /* ---- per-thread store and fail-stop ----------------------------------------------------- */
 
@@ -348,6 +351,12 @@ static enum MHD_Result answer(struct flwd_req *r, int rclass)
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	if (r->content_range[0])
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, r->content_range);
+	if (r->retry_after) {
+		char ra[16];
+
+		snprintf(ra, sizeof(ra), "%u", r->retry_after);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+	}
 	ret = MHD_queue_response(r->conn, r->status, resp);
 	MHD_destroy_response(resp);
 	count(r->d, rclass, r->status);
@@ -355,22 +364,6 @@ static enum MHD_Result answer(struct flwd_req *r, int rclass)
 }
 
 /* ---- request helpers --------------------------------------------------------------------- */
-
-int flwd_body_json(struct flwd_req *r, json_t **out)
-{
-	struct flw_json_limits lim = { r->body.max, FLW_JSON_DEFAULT_MAX_DEPTH };
-	int rc;
-
-	if (r->body.len == 0)
-		return flw_diag_set(&r->diag, FLW_EFORMAT, NULL, "a JSON body is required");
-	rc = flw_json_parse(out, r->body.data, r->body.len, &lim, &r->diag);
-	if (rc == 0 && !json_is_object(*out)) {
-		json_decref(*out);
-		*out = NULL;
-		rc = flw_diag_set(&r->diag, FLW_EFORMAT, NULL, "the body must be a JSON object");
-	}
-	return rc;
-}
 
 const char *flwd_query(struct flwd_req *r, const char *name)
 {
@@ -520,6 +513,33 @@ static int check_length(struct flwd_req *r, size_t max)
 	return 0;
 }
 
+static uint64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* The route's per-device floor (after authentication, before the body): 429 + Retry-After */
+static int throttle(struct flwd_req *r)
+{
+	unsigned iv = r->d->cfg->min_checkin_interval;
+	unsigned wait;
+
+	if (r->route->rate != FLWD_RATE_CHECKIN)
+		return 0;
+	wait = flwd_dev_throttle(r->d, r->device_id, monotonic_ms(), iv);
+	if (wait == 0)
+		return 0;
+	atomic_fetch_add(&r->d->m.checkins_throttled, 1);
+	r->err_status = 429;
+	r->retry_after = wait;
+	return flw_diag_set(&r->diag, FLW_ELIMIT, NULL,
+	                    "too many check-ins: at most one every %u s per device; retry in %u s",
+	                    iv, wait);
+}
+
 static int changing(const struct flwd_route *rt)
 {
 	return rt->action != NULL || rt->rclass == FLWD_RC_DEVICE;
@@ -557,6 +577,8 @@ static int first_call(struct flwd_req *r, const char *url, const char *method)
 		return -1;
 	}
 	rc = authenticate(r);
+	if (rc == 0)
+		rc = throttle(r);
 	if (rc == 0)
 		rc = check_length(r, body_max(r->d, r->route));
 	if (rc == 0 && r->route->body == FLWD_BODY_STREAM)
@@ -769,12 +791,14 @@ int flwd_metrics_text(struct flwd *d, struct flw_buf *out)
 	rc |= flw_buf_printf(
 	        out,
 	        "# TYPE fleetward_checkins_total counter\nfleetward_checkins_total %lu\n"
+	        "# TYPE fleetward_checkins_throttled_total counter\n"
+	        "fleetward_checkins_throttled_total %lu\n"
 	        "# TYPE fleetward_reports_total counter\nfleetward_reports_total %lu\n"
 	        "# TYPE fleetward_enrollments_total counter\n"
 	        "fleetward_enrollments_total %lu\n"
 	        "# TYPE fleetward_devices_seen gauge\nfleetward_devices_seen %zu\n",
-	        atomic_load(&m->checkins), atomic_load(&m->reports), atomic_load(&m->enrollments),
-	        active);
+	        atomic_load(&m->checkins), atomic_load(&m->checkins_throttled),
+	        atomic_load(&m->reports), atomic_load(&m->enrollments), active);
 	rc |= flw_buf_printf(out, "# HELP fleetward_tuf_timestamp_expiry_seconds Seconds until the "
 	                          "published timestamp expires (absent before the first release).\n"
 	                          "# TYPE fleetward_tuf_timestamp_expiry_seconds gauge\n");

@@ -33,6 +33,12 @@ enum flwd_body {
 	FLWD_BODY_STREAM  /* artifact upload: streamed by the handler's stream hooks */
 };
 
+/* Per-device request floors, checked before the body is read (429 + Retry-After) */
+enum flwd_rate {
+	FLWD_RATE_NONE,
+	FLWD_RATE_CHECKIN /* one check-in per device every --min-checkin-interval seconds */
+};
+
 struct flwd_req;
 typedef int (*flwd_handler_fn)(struct flwd_req *r);
 
@@ -46,6 +52,7 @@ struct flwd_route {
 	int rclass;         /* enum flwd_route_class, for metrics */
 	const char *action; /* audit action for changing requests; NULL = not audited */
 	flwd_handler_fn handler;
+	enum flwd_rate rate;
 };
 
 /* streaming body hooks (FLWD_BODY_STREAM routes) */
@@ -78,6 +85,7 @@ struct flwd_req {
 	struct flw_buf out;
 	const char *content_type;
 	char content_range[64]; /* added to the answer when set (416) */
+	unsigned retry_after;   /* seconds; Retry-After is added to the answer when set (429) */
 
 	/* upload streaming state (artifact PUT) */
 	struct flwd_stream *stream;
@@ -86,18 +94,10 @@ struct flwd_req {
 	int done;
 };
 
-/* A required JSON field that is absent (FLW_ENOTFOUND from the getters) is malformed input. */
-static inline int flwd_required(int rc)
-{
-	return rc == FLW_ENOTFOUND ? FLW_EFORMAT : rc;
-}
-
 /* Answer helpers */
 int flwd_reply_json(struct flwd_req *r, unsigned status, json_t *v); /* steals v */
 int flwd_reply_bytes(struct flwd_req *r, unsigned status, const char *type, const void *p,
                      size_t n);
-/* Body as JSON object with limits; FLW_EFORMAT/FLW_ELIMIT with diag set. */
-int flwd_body_json(struct flwd_req *r, json_t **out);
 /* Query argument (decoded by libmicrohttpd) or NULL */
 const char *flwd_query(struct flwd_req *r, const char *name);
 /* Query unsigned integer with default and range; FLW_EFORMAT naming the argument. */
@@ -107,6 +107,9 @@ int flwd_query_uint(struct flwd_req *r, const char *name, uint64_t def, uint64_t
 void flwd_audit(struct flwd_req *r, struct flw_audit *a, const char *detail);
 /* store for this thread, FLW_ESTORE when it cannot be opened */
 int flwd_req_store(struct flwd_req *r, struct flw_store **out);
+/* Answer with the stored TUF metadata of role (version 0 = newest), exact bytes; FLW_ENOTFOUND
+ * with the message missing when there is none (http_tuf.c). */
+int flwd_reply_tuf(struct flwd_req *r, int role, int64_t version, const char *missing);
 
 /* handlers, named by route (the one route table is in http.c) */
 #define FLWD_HANDLERS(X)     \

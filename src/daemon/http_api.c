@@ -20,9 +20,8 @@
 #include "fleetward/fs.h"
 #include "fleetward/json.h"
 #include "fleetward/log.h"
+#include "fleetward/request.h"
 #include "http.h"
-
-#define FLWD_LIST_IDS_MAX 10000 /* ids in one request (deployment, group members) */
 
 /* ---- helpers ----------------------------------------------------------------------------- */
 
@@ -54,66 +53,6 @@ static int int_param(struct flwd_req *r, unsigned i, int64_t *out)
 	return 0;
 }
 
-static int body_only(struct flwd_req *r, json_t **body, const char *const *keys)
-{
-	int rc = flwd_body_json(r, body);
-
-	if (rc == 0)
-		rc = flw_json_only_keys(*body, keys, "", &r->diag);
-	return rc;
-}
-
-static int get_name(struct flwd_req *r, json_t *body, const char *key, int required,
-                    const char **out)
-{
-	int rc = flw_json_get_str(body, key, out, FLW_ID_MAX, required, &r->diag);
-
-	if (required)
-		rc = flwd_required(rc);
-
-	if (rc == FLW_ELIMIT)
-		rc = flw_diag_set(&r->diag, FLW_EFORMAT, key, "field '%s': at most %d characters",
-		                  key, FLW_ID_MAX);
-	if (rc == 0 && !flw_id_ok(*out))
-		rc = flw_diag_set(
-		        &r->diag, FLW_EFORMAT, key,
-		        "field '%s': 1-64 of [A-Za-z0-9._:-], not starting with '.' or '-'", key);
-	return rc;
-}
-
-/* array of ids -> borrowed string pointers (flw_free the array) */
-static int get_ids(struct flwd_req *r, json_t *body, const char *key, const char ***out,
-                   size_t *n_out)
-{
-	json_t *arr = NULL;
-	json_t *v;
-	size_t i;
-	int rc;
-
-	*out = NULL;
-	*n_out = 0;
-	rc = flw_json_get_arr(body, key, &arr, FLWD_LIST_IDS_MAX, 0, &r->diag);
-	if (rc != 0)
-		return rc;
-	*out = flw_calloc(json_array_size(arr) + 1, sizeof(**out));
-	if (!*out)
-		return FLW_ENOMEM;
-	json_array_foreach(arr, i, v)
-	{
-		const char *s = json_string_value(v);
-
-		if (!s || !flw_id_ok(s)) {
-			flw_free(*out);
-			*out = NULL;
-			return flw_diag_set(&r->diag, FLW_EFORMAT, key,
-			                    "field '%s'[%zu]: expected a device id", key, i);
-		}
-		(*out)[i] = s;
-	}
-	*n_out = json_array_size(arr);
-	return 0;
-}
-
 static int reply_items(struct flwd_req *r, json_t *items, int64_t total)
 {
 	json_t *o = json_object();
@@ -138,6 +77,42 @@ static void set_object(struct flwd_req *r, const char *kind, const char *name)
 {
 	snprintf(r->audit_object, sizeof(r->audit_object), "%s:%.*s", kind, FLW_TUF_TARGET_NAME_MAX,
 	         name);
+}
+
+/* GET of a whole listing: {"items": [...]} */
+typedef int (*list_fn)(struct flw_store *s, json_t **out, struct flw_diag *diag);
+
+static int reply_list(struct flwd_req *r, list_fn list)
+{
+	struct flw_store *s = NULL;
+	json_t *items = NULL;
+	int rc;
+
+	if ((rc = flwd_req_store(r, &s)) != 0 || (rc = list(s, &items, &r->diag)) != 0)
+		return rc;
+	return reply_items(r, items, -1);
+}
+
+/* DELETE of the object named by the path, audited with the change: {} */
+typedef int (*delete_fn)(struct flw_store *s, const char *name, const struct flw_audit *a,
+                         struct flw_diag *diag);
+
+static int delete_named(struct flwd_req *r, const char *kind, delete_fn del)
+{
+	struct flw_store *s = NULL;
+	struct flw_audit a;
+	const char *name = NULL;
+	int rc;
+
+	if ((rc = id_param(r, 0, &name)) != 0 || (rc = flwd_req_store(r, &s)) != 0)
+		return rc;
+	set_object(r, kind, name);
+	flwd_audit(r, &a, NULL);
+	rc = del(s, name, &a, &r->diag);
+	if (rc != 0)
+		return rc;
+	r->audited = 1;
+	return reply_empty(r);
 }
 
 /* ---- devices ----------------------------------------------------------------------------- */
@@ -234,38 +209,26 @@ out:
 
 int flwd_h_group_create(struct flwd_req *r)
 {
-	static const char *const keys[] = { "name", NULL };
+	struct flw_req_group g;
 	struct flw_store *s = NULL;
 	struct flw_audit a;
-	const char *name = NULL;
-	json_t *body = NULL;
 	int rc;
 
-	if ((rc = body_only(r, &body, keys)) != 0 ||
-	    (rc = get_name(r, body, "name", 1, &name)) != 0 || (rc = flwd_req_store(r, &s)) != 0)
-		goto out;
-	set_object(r, "group", name);
+	if ((rc = flw_req_parse_group(&g, r->body.data, r->body.len, &r->diag)) != 0 ||
+	    (rc = flwd_req_store(r, &s)) != 0)
+		return rc;
+	set_object(r, "group", g.name);
 	flwd_audit(r, &a, NULL);
-	rc = flw_store_group_add(s, name, &a, &r->diag);
+	rc = flw_store_group_add(s, g.name, &a, &r->diag);
 	if (rc != 0)
-		goto out;
+		return rc;
 	r->audited = 1;
-	rc = flwd_reply_json(r, 201, json_pack("{s:s}", "name", name));
-out:
-	json_decref(body);
-	return rc;
+	return flwd_reply_json(r, 201, json_pack("{s:s}", "name", g.name));
 }
 
 int flwd_h_group_list(struct flwd_req *r)
 {
-	struct flw_store *s = NULL;
-	json_t *items = NULL;
-	int rc;
-
-	if ((rc = flwd_req_store(r, &s)) != 0 ||
-	    (rc = flw_store_group_list(s, &items, &r->diag)) != 0)
-		return rc;
-	return reply_items(r, items, -1);
+	return reply_list(r, flw_store_group_list);
 }
 
 static int group_count(struct flwd_req *r, struct flw_store *s, const char *name, json_t **out)
@@ -296,179 +259,112 @@ static int group_count(struct flwd_req *r, struct flw_store *s, const char *name
 
 int flwd_h_group_members(struct flwd_req *r)
 {
-	static const char *const keys[] = { "add", "remove", NULL };
+	struct flw_req_members m;
 	struct flw_store *s = NULL;
 	struct flw_audit a;
-	const char **add = NULL;
-	const char **rem = NULL;
 	const char *name = NULL;
-	size_t n_add = 0;
-	size_t n_rem = 0;
-	json_t *body = NULL;
 	json_t *g = NULL;
 	int rc;
 
-	if ((rc = id_param(r, 0, &name)) != 0 || (rc = body_only(r, &body, keys)) != 0)
-		goto out;
-	if (((rc = get_ids(r, body, "add", &add, &n_add)) != 0 && rc != FLW_ENOTFOUND) ||
-	    ((rc = get_ids(r, body, "remove", &rem, &n_rem)) != 0 && rc != FLW_ENOTFOUND))
-		goto out;
-	if ((rc = flwd_req_store(r, &s)) != 0)
+	memset(&m, 0, sizeof(m));
+	if ((rc = id_param(r, 0, &name)) != 0 ||
+	    (rc = flw_req_parse_members(&m, r->body.data, r->body.len, &r->diag)) != 0 ||
+	    (rc = flwd_req_store(r, &s)) != 0)
 		goto out;
 	set_object(r, "group", name);
 	flwd_audit(r, &a, NULL);
-	if (n_add > 0 &&
-	    (rc = flw_store_group_set_members(s, name, add, n_add, 1, &a, &r->diag)) != 0)
+	if (m.n_add > 0 &&
+	    (rc = flw_store_group_set_members(s, name, m.add, m.n_add, 1, &a, &r->diag)) != 0)
 		goto out;
-	if (n_rem > 0 &&
-	    (rc = flw_store_group_set_members(s, name, rem, n_rem, 0, &a, &r->diag)) != 0)
+	if (m.n_remove > 0 &&
+	    (rc = flw_store_group_set_members(s, name, m.remove, m.n_remove, 0, &a, &r->diag)) != 0)
 		goto out;
-	r->audited = n_add > 0 || n_rem > 0;
+	r->audited = m.n_add > 0 || m.n_remove > 0;
 	rc = group_count(r, s, name, &g);
 	if (rc == 0)
 		rc = flwd_reply_json(r, 200, g);
 out:
-	flw_free(add);
-	flw_free(rem);
-	json_decref(body);
+	flw_req_members_clear(&m);
 	return rc;
 }
 
 int flwd_h_group_delete(struct flwd_req *r)
 {
-	struct flw_store *s = NULL;
-	struct flw_audit a;
-	const char *name = NULL;
-	int rc;
-
-	if ((rc = id_param(r, 0, &name)) != 0 || (rc = flwd_req_store(r, &s)) != 0)
-		return rc;
-	set_object(r, "group", name);
-	flwd_audit(r, &a, NULL);
-	rc = flw_store_group_delete(s, name, &a, &r->diag);
-	if (rc != 0)
-		return rc;
-	r->audited = 1;
-	return reply_empty(r);
+	return delete_named(r, "group", flw_store_group_delete);
 }
 
 /* ---- enrollment tokens ------------------------------------------------------------------- */
 
+/* A secret token for a create request (shown once; the store keeps its hash), and the store. */
+static int new_secret(struct flwd_req *r, const char *prefix, char tok[FLW_SECRET_TOKEN_MAX + 1],
+                      unsigned char hash[FLW_SHA256_BYTES], struct flw_store **s)
+{
+	int rc = flwd_req_store(r, s);
+
+	return rc != 0 ? rc : flw_secret_token_new(tok, prefix, hash);
+}
+
+/* "expires_in" seconds from now; 0 (never) when absent */
+static time_t expiry(const struct flwd_req *r, int64_t expires_in)
+{
+	return expires_in ? r->now + (time_t)expires_in : 0;
+}
+
 int flwd_h_etoken_create(struct flwd_req *r)
 {
-	static const char *const keys[] = { "name", "uses", "expires_in", "group", NULL };
 	char tok[FLW_SECRET_TOKEN_MAX + 1];
+	struct flw_req_enroll_token req;
 	struct flw_enroll_token t;
 	struct flw_store *s = NULL;
 	struct flw_audit a;
-	const char *name = NULL;
-	const char *group = NULL;
-	int64_t uses = 1;
-	int64_t exp_in = 0;
 	int64_t id = 0;
-	json_t *body = NULL;
 	int rc;
 
 	memset(&t, 0, sizeof(t));
-	if ((rc = body_only(r, &body, keys)) != 0 ||
-	    (rc = get_name(r, body, "name", 1, &name)) != 0)
+	if ((rc = flw_req_parse_enroll_token(&req, r->body.data, r->body.len, &r->diag)) != 0 ||
+	    (rc = new_secret(r, FLW_ENROLL_TOKEN_PREFIX, tok, t.hash, &s)) != 0)
 		goto out;
-	if (((rc = flw_json_get_int(body, "uses", &uses, -1, 1000000000, 0, &r->diag)) != 0 &&
-	     rc != FLW_ENOTFOUND) ||
-	    ((rc = flw_json_get_int(body, "expires_in", &exp_in, 1, 10ll * 366 * 86400, 0,
-	                            &r->diag)) != 0 &&
-	     rc != FLW_ENOTFOUND) ||
-	    ((rc = get_name(r, body, "group", 0, &group)) != 0 && rc != FLW_ENOTFOUND))
-		goto out;
-	if (uses == 0) {
-		rc = flw_diag_set(&r->diag, FLW_EFORMAT, "uses",
-		                  "field 'uses': a positive number, or -1 for unlimited");
-		goto out;
-	}
-	if ((rc = flwd_req_store(r, &s)) != 0 ||
-	    (rc = flw_secret_token_new(tok, FLW_ENROLL_TOKEN_PREFIX, t.hash)) != 0)
-		goto out;
-	snprintf(t.name, sizeof(t.name), "%s", name);
-	snprintf(t.group, sizeof(t.group), "%s", group ? group : "");
-	t.uses_left = uses;
+	snprintf(t.name, sizeof(t.name), "%s", req.name);
+	snprintf(t.group, sizeof(t.group), "%s", req.group);
+	t.uses_left = req.uses;
 	t.created = r->now;
-	t.expires = exp_in ? r->now + exp_in : 0;
-	set_object(r, "enroll_token", name);
+	t.expires = expiry(r, req.expires_in);
+	set_object(r, "enroll_token", req.name);
 	flwd_audit(r, &a, NULL);
 	rc = flw_store_enroll_token_add(s, &t, &a, &id, &r->diag);
 	if (rc != 0)
 		goto out;
 	r->audited = 1;
 	rc = flwd_reply_json(r, 201,
-	                     json_pack("{s:s,s:s,s:I}", "name", name, "token", tok, "expires",
+	                     json_pack("{s:s,s:s,s:I}", "name", req.name, "token", tok, "expires",
 	                               (json_int_t)t.expires));
 out:
 	flw_memzero(tok, sizeof(tok));
-	json_decref(body);
 	return rc;
 }
 
 int flwd_h_etoken_list(struct flwd_req *r)
 {
-	struct flw_store *s = NULL;
-	json_t *items = NULL;
-	int rc;
-
-	if ((rc = flwd_req_store(r, &s)) != 0 ||
-	    (rc = flw_store_enroll_token_list(s, &items, &r->diag)) != 0)
-		return rc;
-	return reply_items(r, items, -1);
+	return reply_list(r, flw_store_enroll_token_list);
 }
 
 int flwd_h_etoken_delete(struct flwd_req *r)
 {
-	struct flw_store *s = NULL;
-	struct flw_audit a;
-	const char *name = NULL;
-	int rc;
-
-	if ((rc = id_param(r, 0, &name)) != 0 || (rc = flwd_req_store(r, &s)) != 0)
-		return rc;
-	set_object(r, "enroll_token", name);
-	flwd_audit(r, &a, NULL);
-	rc = flw_store_enroll_token_revoke(s, name, &a, &r->diag);
-	if (rc != 0)
-		return rc;
-	r->audited = 1;
-	return reply_empty(r);
+	return delete_named(r, "enroll_token", flw_store_enroll_token_revoke);
 }
 
 /* ---- TUF --------------------------------------------------------------------------------- */
 
-static int tuf_newest(struct flwd_req *r, int role, size_t max)
-{
-	struct flw_store *s = NULL;
-	struct flw_buf b;
-	int64_t v = 0;
-	int rc;
-
-	if ((rc = flwd_req_store(r, &s)) != 0)
-		return rc;
-	flw_buf_init(&b, max);
-	rc = flw_store_tuf_get(s, role, 0, &b, &v, &r->diag);
-	if (rc == FLW_ENOTFOUND)
-		rc = flw_diag_set(&r->diag, FLW_ENOTFOUND, NULL,
-		                  "no %s metadata yet (run 'fleetward repo init')",
-		                  flw_tuf_role_to_string(role));
-	if (rc == 0)
-		rc = flwd_reply_bytes(r, 200, "application/json", b.data, b.len);
-	flw_buf_free(&b);
-	return rc;
-}
-
 int flwd_h_tuf_root_get(struct flwd_req *r)
 {
-	return tuf_newest(r, FLW_TUF_ROOT, FLW_TUF_ROOT_MAX_BYTES);
+	return flwd_reply_tuf(r, FLW_TUF_ROOT, 0,
+	                      "no root metadata yet (run 'fleetward repo init')");
 }
 
 int flwd_h_tuf_targets_get(struct flwd_req *r)
 {
-	return tuf_newest(r, FLW_TUF_TARGETS, FLW_TUF_TARGETS_MAX_BYTES);
+	return flwd_reply_tuf(r, FLW_TUF_TARGETS, 0,
+	                      "no targets metadata yet (run 'fleetward repo init')");
 }
 
 int flwd_h_tuf_online_keys(struct flwd_req *r)
@@ -556,14 +452,7 @@ static json_t *release_json(const struct flw_release *rel)
 
 int flwd_h_release_list(struct flwd_req *r)
 {
-	struct flw_store *s = NULL;
-	json_t *items = NULL;
-	int rc;
-
-	if ((rc = flwd_req_store(r, &s)) != 0 ||
-	    (rc = flw_store_release_list(s, &items, &r->diag)) != 0)
-		return rc;
-	return reply_items(r, items, -1);
+	return reply_list(r, flw_store_release_list);
 }
 
 int flwd_h_release_get(struct flwd_req *r)
@@ -700,58 +589,33 @@ out:
 
 int flwd_h_deployment_create(struct flwd_req *r)
 {
-	static const char *const keys[] = { "release", "devices", "group", NULL };
+	struct flw_req_deployment dp;
 	struct flw_store *s = NULL;
 	struct flw_audit a;
-	const char **devs = NULL;
-	const char *rel = NULL;
-	const char *group = NULL;
-	size_t n = 0;
 	int64_t id = 0;
-	json_t *body = NULL;
 	int rc;
 
-	if ((rc = body_only(r, &body, keys)) != 0 ||
-	    (rc = flw_json_get_str(body, "release", &rel, FLW_TUF_TARGET_NAME_MAX, 1, &r->diag)) !=
-	            0) {
-		rc = flwd_required(rc);
+	if ((rc = flw_req_parse_deployment(&dp, r->body.data, r->body.len, &r->diag)) != 0 ||
+	    (rc = flwd_req_store(r, &s)) != 0)
 		goto out;
-	}
-	if (((rc = get_ids(r, body, "devices", &devs, &n)) != 0 && rc != FLW_ENOTFOUND) ||
-	    ((rc = get_name(r, body, "group", 0, &group)) != 0 && rc != FLW_ENOTFOUND))
-		goto out;
-	if (n == 0 && !group) {
-		rc = flw_diag_set(&r->diag, FLW_EFORMAT, "devices",
-		                  "name the target devices: \"devices\": [ids] and/or \"group\"");
-		goto out;
-	}
-	if ((rc = flwd_req_store(r, &s)) != 0)
-		goto out;
-	set_object(r, "release", rel);
+	set_object(r, "release", dp.release);
 	flwd_audit(r, &a, NULL);
-	rc = flw_store_deployment_create(s, rel, devs, n, group, r->now, &a, &id, &r->diag);
+	rc = flw_store_deployment_create(s, dp.release, dp.devices, dp.n_devices,
+	                                 dp.group[0] ? dp.group : NULL, r->now, &a, &id, &r->diag);
 	if (rc != 0)
 		goto out;
 	r->audited = 1;
 	snprintf(r->audit_object, sizeof(r->audit_object), "deployment:%" PRId64, id);
-	log_info("deployment %" PRId64 " of '%s' created by %s", id, rel, r->actor);
+	log_info("deployment %" PRId64 " of '%s' created by %s", id, dp.release, r->actor);
 	rc = flwd_reply_json(r, 201, json_pack("{s:I}", "id", (json_int_t)id));
 out:
-	flw_free(devs);
-	json_decref(body);
+	flw_req_deployment_clear(&dp);
 	return rc;
 }
 
 int flwd_h_deployment_list(struct flwd_req *r)
 {
-	struct flw_store *s = NULL;
-	json_t *items = NULL;
-	int rc;
-
-	if ((rc = flwd_req_store(r, &s)) != 0 ||
-	    (rc = flw_store_deployment_list(s, &items, &r->diag)) != 0)
-		return rc;
-	return reply_items(r, items, -1);
+	return reply_list(r, flw_store_deployment_list);
 }
 
 int flwd_h_deployment_get(struct flwd_req *r)
@@ -791,42 +655,24 @@ int flwd_h_deployment_cancel(struct flwd_req *r)
 
 int flwd_h_token_create(struct flwd_req *r)
 {
-	static const char *const keys[] = { "name", "role", "expires_in", NULL };
 	char tok[FLW_SECRET_TOKEN_MAX + 1];
+	struct flw_req_api_token req;
 	struct flw_api_token t;
 	struct flw_store *s = NULL;
 	struct flw_audit a;
-	const char *name = NULL;
-	const char *role = NULL;
-	int64_t exp_in = 0;
 	int64_t id = 0;
-	json_t *body = NULL;
 	char detail[64];
 	int rc;
 
 	memset(&t, 0, sizeof(t));
-	if ((rc = body_only(r, &body, keys)) != 0 ||
-	    (rc = get_name(r, body, "name", 1, &name)) != 0 ||
-	    (rc = flw_json_get_str(body, "role", &role, 16, 1, &r->diag)) != 0) {
-		rc = flwd_required(rc);
+	if ((rc = flw_req_parse_api_token(&req, r->body.data, r->body.len, &r->diag)) != 0 ||
+	    (rc = new_secret(r, FLW_API_TOKEN_PREFIX, tok, t.hash, &s)) != 0)
 		goto out;
-	}
-	rc = flw_json_get_int(body, "expires_in", &exp_in, 1, 10ll * 366 * 86400, 0, &r->diag);
-	if (rc != 0 && rc != FLW_ENOTFOUND)
-		goto out;
-	t.role = flw_role_from_string(role);
-	if (t.role < 0) {
-		rc = flw_diag_set(&r->diag, FLW_EFORMAT, "role",
-		                  "field 'role': expected admin, operator or viewer");
-		goto out;
-	}
-	if ((rc = flwd_req_store(r, &s)) != 0 ||
-	    (rc = flw_secret_token_new(tok, FLW_API_TOKEN_PREFIX, t.hash)) != 0)
-		goto out;
-	snprintf(t.name, sizeof(t.name), "%s", name);
+	snprintf(t.name, sizeof(t.name), "%s", req.name);
+	t.role = req.role;
 	t.created = r->now;
-	t.expires = exp_in ? r->now + exp_in : 0;
-	set_object(r, "token", name);
+	t.expires = expiry(r, req.expires_in);
+	set_object(r, "token", req.name);
 	snprintf(detail, sizeof(detail), "{\"role\":\"%s\"}", flw_role_to_string(t.role));
 	flwd_audit(r, &a, detail);
 	rc = flw_store_api_token_add(s, &t, &a, &id, &r->diag);
@@ -834,43 +680,25 @@ int flwd_h_token_create(struct flwd_req *r)
 		goto out;
 	r->audited = 1;
 	rc = flwd_reply_json(r, 201,
-	                     json_pack("{s:s,s:s,s:s}", "name", name, "role",
+	                     json_pack("{s:s,s:s,s:s}", "name", req.name, "role",
 	                               flw_role_to_string(t.role), "token", tok));
 out:
 	flw_memzero(tok, sizeof(tok));
-	json_decref(body);
 	return rc;
 }
 
 int flwd_h_token_list(struct flwd_req *r)
 {
-	struct flw_store *s = NULL;
-	json_t *items = NULL;
-	int rc;
-
-	if ((rc = flwd_req_store(r, &s)) != 0 ||
-	    (rc = flw_store_api_token_list(s, &items, &r->diag)) != 0)
-		return rc;
-	return reply_items(r, items, -1);
+	return reply_list(r, flw_store_api_token_list);
 }
 
 int flwd_h_token_delete(struct flwd_req *r)
 {
-	struct flw_store *s = NULL;
-	struct flw_audit a;
-	const char *name = NULL;
-	int rc;
+	int rc = delete_named(r, "token", flw_store_api_token_revoke);
 
-	if ((rc = id_param(r, 0, &name)) != 0 || (rc = flwd_req_store(r, &s)) != 0)
-		return rc;
-	set_object(r, "token", name);
-	flwd_audit(r, &a, NULL);
-	rc = flw_store_api_token_revoke(s, name, &a, &r->diag);
-	flwd_token_invalidate(r->d, name);
-	if (rc != 0)
-		return rc;
-	r->audited = 1;
-	return reply_empty(r);
+	if (r->params[0])
+		flwd_token_invalidate(r->d, r->params[0]); /* also after a failure: re-read */
+	return rc;
 }
 
 /* ---- audit, status ----------------------------------------------------------------------- */

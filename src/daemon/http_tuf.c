@@ -18,20 +18,6 @@
 #include "fleetward/fs.h"
 #include "http.h"
 
-static size_t role_max(int role)
-{
-	switch (role) {
-	case FLW_TUF_ROOT:
-		return FLW_TUF_ROOT_MAX_BYTES;
-	case FLW_TUF_TIMESTAMP:
-		return FLW_TUF_TIMESTAMP_MAX_BYTES;
-	case FLW_TUF_SNAPSHOT:
-		return FLW_TUF_SNAPSHOT_MAX_BYTES;
-	default:
-		return FLW_TUF_TARGETS_MAX_BYTES;
-	}
-}
-
 /* "timestamp.json" -> (timestamp, 0); "<N>.<role>.json" -> (role, N) */
 static int parse_meta_name(const char *name, int *role, int64_t *version)
 {
@@ -64,30 +50,35 @@ static int parse_meta_name(const char *name, int *role, int64_t *version)
 	return FLW_ENOTFOUND;
 }
 
-int flwd_h_tuf_metadata(struct flwd_req *r)
+int flwd_reply_tuf(struct flwd_req *r, int role, int64_t version, const char *missing)
 {
 	struct flw_store *s = NULL;
 	struct flw_buf b;
-	int64_t version = 0;
 	int64_t got = 0;
-	int role = 0;
 	int rc;
 
-	if (parse_meta_name(r->params[0], &role, &version) != 0)
-		return flw_diag_set(&r->diag, FLW_ENOTFOUND, NULL, "no such metadata file '%.64s'",
-		                    r->params[0]);
-	rc = flwd_req_store(r, &s);
-	if (rc != 0)
+	if ((rc = flwd_req_store(r, &s)) != 0)
 		return rc;
-	flw_buf_init(&b, role_max(role));
+	flw_buf_init(&b, flw_repo_role_max_bytes(role));
 	rc = flw_store_tuf_get(s, role, version, &b, &got, &r->diag);
 	if (rc == FLW_ENOTFOUND)
-		rc = flw_diag_set(&r->diag, FLW_ENOTFOUND, NULL, "no such metadata file '%.64s'",
-		                  r->params[0]);
+		rc = flw_diag_set(&r->diag, FLW_ENOTFOUND, NULL, "%s", missing);
 	if (rc == 0)
 		rc = flwd_reply_bytes(r, 200, "application/json", b.data, b.len);
 	flw_buf_free(&b);
 	return rc;
+}
+
+int flwd_h_tuf_metadata(struct flwd_req *r)
+{
+	char missing[FLW_DIAG_MSG_MAX];
+	int64_t version = 0;
+	int role = 0;
+
+	snprintf(missing, sizeof(missing), "no such metadata file '%.64s'", r->params[0]);
+	if (parse_meta_name(r->params[0], &role, &version) != 0)
+		return flw_diag_set(&r->diag, FLW_ENOTFOUND, NULL, "%s", missing);
+	return flwd_reply_tuf(r, role, version, missing);
 }
 
 /* "<dir>/<sha256hex>.<basename>" -> target name "<dir>/<basename>" and the digest */

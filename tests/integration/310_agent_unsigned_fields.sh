@@ -34,6 +34,7 @@ check "server shows success" test "$(deploy_state "$dep" cam-10)" = success
 check "agent recorded the signed version" jq -e '.slots.B.version == "2.0.0"' "$D/state/state.json"
 check "agent recorded the signed security version" jq -e '.slots.B.security_version == 1' "$D/state/state.json"
 check_fails "no forged value anywhere in the agent state" grep -q forged "$D/state/state.json"
+check "next check-in" agent_once cam-10
 check "check-in reports the signed version" \
 	bash -c "'$FLW_CLI' --json device show cam-10 | jq -e '.installed_version == \"2.0.0\"'"
 flw_done

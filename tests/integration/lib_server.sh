@@ -12,6 +12,8 @@
 #   srv_target_obj LENGTH SHA256 VERSION HWID SECVER: one target's description
 #   srv_dev_keygen DEV              device key (like srv_keygen)
 #   srv_dev_env DEV SIGNED_JSON     prints {"signed":…,"signature":…} signed by DEV's key
+#   srv_enroll_body KEY ID TOKEN [TIME_OFFSET] [EXTRA_JSON]: a signed enrollment request body
+#   srv_publish IMG NAME VERSION HWID: root v1 (first call), upload IMG, publish targets with it
 #   srv_post PATH BODY [TOKEN]      POST; status in SRV_CODE, body in $FLW_TMP/srv.body
 mkdir -p "$FLW_TMP/k"
 
@@ -98,4 +100,35 @@ srv_post() {
 		-H 'Content-Type: application/json')
 	[ -n "${3:-}" ] && args+=(-H "Authorization: Bearer $3")
 	SRV_CODE=$(curl "${args[@]}" "$FLW_URL$1")
+}
+
+# srv_enroll_body KEY DEVICE_ID TOKEN [TIME_OFFSET] [EXTRA_JSON]
+srv_enroll_body() {
+	local signed
+	signed=$(jq -nc --arg d "$2" --arg p "$(cat "$FLW_TMP/k/$1.hex")" --arg t "$3" \
+		--argjson now "$(($(date +%s) + ${4:-0}))" --argjson x "${5:-{\}}" \
+		'{device_id:$d,hardware_id:"cam-v2",public_key:$p,enrollment_token:$t,time:$now} + $x')
+	srv_dev_env "$1" "$signed"
+}
+
+# srv_publish IMG NAME VERSION HWID: the first call creates keys "root" and "targets" and root
+# v1; each call uploads IMG and publishes the next targets version listing it as NAME.
+SRV_TARGETS_VERSION=0
+srv_publish() {
+	local img=$1 name=$2 sha len
+	if [ "$SRV_TARGETS_VERSION" = 0 ]; then
+		srv_keygen root && srv_keygen targets || return 1
+		srv_root 1 86400 root targets >"$FLW_TMP/root.json" || return 1
+		srv_post /api/v1/tuf/root "@$FLW_TMP/root.json" "$FLW_ADMIN_TOKEN"
+		[ "$SRV_CODE" = 201 ] || { cat "$FLW_TMP/srv.body"; return 1; }
+	fi
+	sha=$(sha256sum <"$img" | cut -d' ' -f1)
+	len=$(stat -c %s "$img")
+	curl -sS -f -X PUT -H "Authorization: Bearer $FLW_ADMIN_TOKEN" --data-binary "@$img" \
+		"$FLW_URL/api/v1/artifacts" >/dev/null || return 1
+	SRV_TARGETS_VERSION=$((SRV_TARGETS_VERSION + 1))
+	srv_targets "$SRV_TARGETS_VERSION" 86400 "{\"$name\":$(srv_target_obj "$len" "$sha" "$3" "$4" 3)}" \
+		targets >"$FLW_TMP/t$SRV_TARGETS_VERSION.json"
+	srv_post /api/v1/releases "@$FLW_TMP/t$SRV_TARGETS_VERSION.json" "$FLW_ADMIN_TOKEN"
+	[ "$SRV_CODE" = 201 ] || { cat "$FLW_TMP/srv.body"; return 1; }
 }

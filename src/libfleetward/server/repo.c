@@ -33,7 +33,7 @@ static void stored_meta_done(struct stored_meta *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static size_t role_max_bytes(int role)
+size_t flw_repo_role_max_bytes(int role)
 {
 	switch (role) {
 	case FLW_TUF_ROOT:
@@ -51,13 +51,13 @@ static size_t role_max_bytes(int role)
 static int stored_meta_load(struct flw_store *s, int role, struct stored_meta *m,
                             struct flw_diag *diag)
 {
-	struct flw_json_limits lim = { role_max_bytes(role), FLW_TUF_MAX_DEPTH };
+	struct flw_json_limits lim = { flw_repo_role_max_bytes(role), FLW_TUF_MAX_DEPTH };
 	json_t *doc = NULL;
 	json_t *sig = NULL;
 	int rc;
 
 	memset(m, 0, sizeof(*m));
-	flw_buf_init(&m->bytes, role_max_bytes(role));
+	flw_buf_init(&m->bytes, flw_repo_role_max_bytes(role));
 	rc = flw_store_tuf_get(s, role, 0, &m->bytes, &m->version, diag);
 	if (rc != 0)
 		goto out;

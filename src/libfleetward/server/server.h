@@ -88,6 +88,9 @@ int flw_repo_publish_targets(const struct flw_repo *repo, struct flw_store *s, c
 int flw_repo_refresh(const struct flw_repo *repo, struct flw_store *s, time_t now,
                      time_t *ts_expires_out, int *resigned_out, struct flw_diag *diag);
 
+/* Largest accepted/served document of role (FLW_TUF_*_MAX_BYTES; targets for unknown roles). */
+size_t flw_repo_role_max_bytes(int role);
+
 /* Expiry of the newest metadata of role (0 when none). */
 int flw_repo_expires(struct flw_store *s, int role, time_t *expires_out, int64_t *version_out,
                      struct flw_diag *diag);

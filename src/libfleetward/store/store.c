@@ -6,6 +6,7 @@
  * store_impl.h), normalises listing limits, and then calls the backend through s->ops. No SQL
  * here: that lives in store_<backend>.c.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "fleetward/alloc.h"
@@ -79,6 +80,20 @@ static int usable(const struct flw_store *s, struct flw_diag *diag)
 	return 0;
 }
 
+/* The caller's single output */
+static int out_arg(const void *out, struct flw_diag *diag)
+{
+	return out ? 0 : bad(diag, "out");
+}
+
+/* s usable and the caller's single output present */
+static int usable_out(const struct flw_store *s, const void *out, struct flw_diag *diag)
+{
+	int rc = usable(s, diag);
+
+	return rc != 0 ? rc : out_arg(out, diag);
+}
+
 /* A NUL-terminated string of at most max bytes */
 static int str_arg(const char *v, size_t max, const char *what, struct flw_diag *diag)
 {
@@ -111,19 +126,103 @@ static int field_arg(const char *field, size_t size, const char *what, struct fl
 	return 0;
 }
 
+/* String members of the callers' structs are checked from tables of struct str_member. */
+enum {
+	ARG_PTR = 1 << 0,      /* a `const char *` member; else a char array member */
+	ARG_NULL_OK = 1 << 1,  /* a NULL pointer means "not given" */
+	ARG_EMPTY_OK = 1 << 2, /* "" means "not given": no further checks */
+	ARG_ID = 1 << 3,       /* must pass flw_id_ok() */
+	ARG_NONEMPTY = 1 << 4,
+};
+
+struct str_member {
+	size_t off;
+	size_t max; /* longest string; for a char array its size - 1 */
+	unsigned flags;
+	const char *what;
+};
+
+#define PTR_MEMBER(type, m, max, flags, what)                     \
+	{                                                         \
+		offsetof(type, m), (max), ARG_PTR | (flags), what \
+	}
+#define ARR_MEMBER(type, m, flags, what)                                     \
+	{                                                                    \
+		offsetof(type, m), sizeof(((type *)0)->m) - 1, (flags), what \
+	}
+
+static int member_arg(const void *obj, const struct str_member *m, struct flw_diag *diag)
+{
+	const char *v = (const char *)obj + m->off;
+	int rc;
+
+	if (m->flags & ARG_PTR) {
+		v = *(const char *const *)(const void *)v;
+		if (!v && (m->flags & ARG_NULL_OK))
+			return 0;
+		rc = str_arg(v, m->max, m->what, diag);
+	} else {
+		rc = field_arg(v, m->max + 1, m->what, diag);
+	}
+	if (rc != 0 || (!v[0] && (m->flags & ARG_EMPTY_OK)))
+		return rc;
+	if (m->flags & ARG_ID)
+		return id_arg(v, m->what, diag);
+	if (!v[0] && (m->flags & ARG_NONEMPTY))
+		return bad(diag, m->what);
+	return 0;
+}
+
+static int members_arg(const void *obj, const struct str_member *m, size_t n, struct flw_diag *diag)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++)
+		if ((rc = member_arg(obj, &m[i], diag)) != 0)
+			return rc;
+	return 0;
+}
+
+static const struct str_member audit_members[] = {
+	PTR_MEMBER(struct flw_audit, actor, FLW_AUDIT_ACTOR_MAX, 0, "audit.actor"),
+	PTR_MEMBER(struct flw_audit, action, FLW_AUDIT_ACTION_MAX, 0, "audit.action"),
+	PTR_MEMBER(struct flw_audit, object, FLW_AUDIT_OBJECT_MAX, 0, "audit.object"),
+	PTR_MEMBER(struct flw_audit, detail, FLW_AUDIT_DETAIL_MAX, ARG_NULL_OK, "audit.detail"),
+};
+
+/* The audit record of a changing call is optional */
 static int audit_arg(const struct flw_audit *a, struct flw_diag *diag)
+{
+	return a ? members_arg(a, audit_members, FLW_ARRAY_SIZE(audit_members), diag) : 0;
+}
+
+/* The common head of a change described by a caller's struct obj: usable store, obj given, its
+ * string members m[n] and the audit record valid. */
+static int object_arg(const struct flw_store *s, const void *obj, const char *what,
+                      const struct str_member *m, size_t n, const struct flw_audit *audit,
+                      struct flw_diag *diag)
 {
 	int rc;
 
-	if (!a)
-		return 0;
-	if ((rc = str_arg(a->actor, FLW_AUDIT_ACTOR_MAX, "audit.actor", diag)) != 0 ||
-	    (rc = str_arg(a->action, FLW_AUDIT_ACTION_MAX, "audit.action", diag)) != 0 ||
-	    (rc = str_arg(a->object, FLW_AUDIT_OBJECT_MAX, "audit.object", diag)) != 0)
+	if ((rc = usable(s, diag)) != 0)
 		return rc;
-	if (a->detail)
-		return str_arg(a->detail, FLW_AUDIT_DETAIL_MAX, "audit.detail", diag);
-	return 0;
+	if (!obj)
+		return bad(diag, what);
+	if ((rc = members_arg(obj, m, n, diag)) != 0)
+		return rc;
+	return audit_arg(audit, diag);
+}
+
+/* The common head of a change identified by name: usable store, valid name and audit. */
+static int named_change_arg(const struct flw_store *s, const char *name, const char *what,
+                            const struct flw_audit *audit, struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0 || (rc = id_arg(name, what, diag)) != 0)
+		return rc;
+	return audit_arg(audit, diag);
 }
 
 static int ids_arg(const char *const *ids, size_t n, size_t max, const char *what,
@@ -142,6 +241,12 @@ static int ids_arg(const char *const *ids, size_t n, size_t max, const char *wha
 	return 0;
 }
 
+/* Creation and expiry times of a token (0 = now / never) */
+static int times_arg(time_t created, time_t expires, struct flw_diag *diag)
+{
+	return expires < 0 || created < 0 ? bad(diag, "expires") : 0;
+}
+
 static unsigned list_limit(unsigned limit)
 {
 	if (limit == 0)
@@ -149,16 +254,18 @@ static unsigned list_limit(unsigned limit)
 	return limit > FLW_STORE_LIST_MAX ? FLW_STORE_LIST_MAX : limit;
 }
 
+static const struct str_member target_members[] = {
+	ARR_MEMBER(struct flw_tuf_target, name, ARG_NONEMPTY, "target.name"),
+	ARR_MEMBER(struct flw_tuf_target, version, 0, "target.version"),
+};
+
 static int target_arg(const struct flw_tuf_target *t, struct flw_diag *diag)
 {
 	unsigned i;
 	int rc;
 
-	if ((rc = field_arg(t->name, sizeof(t->name), "target.name", diag)) != 0 ||
-	    (rc = field_arg(t->version, sizeof(t->version), "target.version", diag)) != 0)
+	if ((rc = members_arg(t, target_members, FLW_ARRAY_SIZE(target_members), diag)) != 0)
 		return rc;
-	if (!t->name[0])
-		return bad(diag, "target.name");
 	if (t->n_hwids > FLW_TUF_MAX_HWIDS)
 		return flw_diag_set(diag, FLW_ELIMIT, "target.hardware_ids",
 		                    "%u hardware ids, at most %d", t->n_hwids, FLW_TUF_MAX_HWIDS);
@@ -172,6 +279,22 @@ static int target_arg(const struct flw_tuf_target *t, struct flw_diag *diag)
 			return bad(diag, "target.hardware_ids");
 	}
 	return 0;
+}
+
+/* The smallest string above every string that starts with prefix, for the range
+ * "prefix <= id < end" under a byte-wise collation (SQLite BINARY, PostgreSQL COLLATE "C"):
+ * no LIKE or GLOB pattern, so '_', '%', '*' and '?' in a prefix are plain bytes. */
+int flw_store__prefix_end(const char *prefix, char end[FLW_ID_MAX + 1])
+{
+	size_t n = strnlen(prefix, FLW_ID_MAX);
+
+	memcpy(end, prefix, n);
+	while (n > 0 && (unsigned char)end[n - 1] == 0xff)
+		n--; /* no byte above 0xff: carry into the one before */
+	if (n > 0)
+		end[n - 1] = (char)((unsigned char)end[n - 1] + 1);
+	end[n] = '\0';
+	return n > 0;
 }
 
 /* ---- open/close ----------------------------------------------------------------------------- */
@@ -235,11 +358,11 @@ int flw_store_setting_get(struct flw_store *s, const char *key, struct flw_buf *
 {
 	int rc;
 
-	if ((rc = usable(s, diag)) != 0 ||
+	if ((rc = usable_out(s, out, diag)) != 0 ||
 	    (rc = str_arg(key, FLW_STORE_SETTING_KEY_MAX, "key", diag)) != 0)
 		return rc;
-	if (!out || !key[0])
-		return bad(diag, out ? "key" : "out");
+	if (!key[0])
+		return bad(diag, "key");
 	return s->ops->setting_get(s, key, out, diag);
 }
 
@@ -275,31 +398,31 @@ int flw_store_audit_list(struct flw_store *s, int64_t before_id, unsigned limit,
 {
 	int rc;
 
-	if ((rc = usable(s, diag)) != 0)
+	if ((rc = usable_out(s, out, diag)) != 0)
 		return rc;
-	if (!out || before_id < 0)
-		return bad(diag, out ? "before_id" : "out");
+	if (before_id < 0)
+		return bad(diag, "before_id");
 	return s->ops->audit_list(s, before_id, list_limit(limit), out, diag);
 }
 
 /* ---- API tokens ----------------------------------------------------------------------------- */
 
+static const struct str_member api_token_members[] = {
+	ARR_MEMBER(struct flw_api_token, name, ARG_ID, "name"),
+};
+
 int flw_store_api_token_add(struct flw_store *s, const struct flw_api_token *t,
                             const struct flw_audit *audit, int64_t *id_out, struct flw_diag *diag)
 {
-	int rc;
+	int rc = object_arg(s, t, "token", api_token_members, FLW_ARRAY_SIZE(api_token_members),
+	                    audit, diag);
 
-	if ((rc = usable(s, diag)) != 0)
-		return rc;
-	if (!t)
-		return bad(diag, "token");
-	if ((rc = field_arg(t->name, sizeof(t->name), "name", diag)) != 0 ||
-	    (rc = id_arg(t->name, "name", diag)) != 0 || (rc = audit_arg(audit, diag)) != 0)
+	if (rc != 0)
 		return rc;
 	if (t->role < 0 || t->role >= _FLW_ROLE_MAX)
 		return bad(diag, "role");
-	if (t->expires < 0 || t->created < 0)
-		return bad(diag, "expires");
+	if ((rc = times_arg(t->created, t->expires, diag)) != 0)
+		return rc;
 	return s->ops->api_token_add(s, t, audit, id_out, diag);
 }
 
@@ -317,83 +440,62 @@ int flw_store_api_token_find(struct flw_store *s, const unsigned char hash[FLW_S
 
 int flw_store_api_token_list(struct flw_store *s, json_t **out, struct flw_diag *diag)
 {
-	int rc;
+	int rc = usable_out(s, out, diag);
 
-	if ((rc = usable(s, diag)) != 0)
-		return rc;
-	if (!out)
-		return bad(diag, "out");
-	return s->ops->api_token_list(s, out, diag);
+	return rc != 0 ? rc : s->ops->api_token_list(s, out, diag);
 }
 
 int flw_store_api_token_revoke(struct flw_store *s, const char *name, const struct flw_audit *audit,
                                struct flw_diag *diag)
 {
-	int rc;
+	int rc = named_change_arg(s, name, "name", audit, diag);
 
-	if ((rc = usable(s, diag)) != 0 || (rc = id_arg(name, "name", diag)) != 0 ||
-	    (rc = audit_arg(audit, diag)) != 0)
-		return rc;
-	return s->ops->api_token_revoke(s, name, audit, diag);
+	return rc != 0 ? rc : s->ops->api_token_revoke(s, name, audit, diag);
 }
 
 int flw_store_api_token_count(struct flw_store *s, int64_t *out, struct flw_diag *diag)
 {
-	int rc;
+	int rc = usable_out(s, out, diag);
 
-	if ((rc = usable(s, diag)) != 0)
-		return rc;
-	if (!out)
-		return bad(diag, "out");
-	return s->ops->api_token_count(s, out, diag);
+	return rc != 0 ? rc : s->ops->api_token_count(s, out, diag);
 }
 
 /* ---- enrollment tokens ---------------------------------------------------------------------- */
+
+static const struct str_member enroll_token_members[] = {
+	ARR_MEMBER(struct flw_enroll_token, name, ARG_ID, "name"),
+	ARR_MEMBER(struct flw_enroll_token, group, ARG_EMPTY_OK | ARG_ID, "group"),
+};
 
 int flw_store_enroll_token_add(struct flw_store *s, const struct flw_enroll_token *t,
                                const struct flw_audit *audit, int64_t *id_out,
                                struct flw_diag *diag)
 {
-	int rc;
+	int rc = object_arg(s, t, "token", enroll_token_members,
+	                    FLW_ARRAY_SIZE(enroll_token_members), audit, diag);
 
-	if ((rc = usable(s, diag)) != 0)
-		return rc;
-	if (!t)
-		return bad(diag, "token");
-	if ((rc = field_arg(t->name, sizeof(t->name), "name", diag)) != 0 ||
-	    (rc = id_arg(t->name, "name", diag)) != 0 ||
-	    (rc = field_arg(t->group, sizeof(t->group), "group", diag)) != 0 ||
-	    (rc = audit_arg(audit, diag)) != 0)
-		return rc;
-	if (t->group[0] && (rc = id_arg(t->group, "group", diag)) != 0)
+	if (rc != 0)
 		return rc;
 	if (t->uses_left < -1)
 		return bad(diag, "uses_left");
-	if (t->expires < 0 || t->created < 0)
-		return bad(diag, "expires");
+	if ((rc = times_arg(t->created, t->expires, diag)) != 0)
+		return rc;
 	return s->ops->enroll_token_add(s, t, audit, id_out, diag);
 }
 
 int flw_store_enroll_token_list(struct flw_store *s, json_t **out, struct flw_diag *diag)
 {
-	int rc;
+	int rc = usable_out(s, out, diag);
 
-	if ((rc = usable(s, diag)) != 0)
-		return rc;
-	if (!out)
-		return bad(diag, "out");
-	return s->ops->enroll_token_list(s, out, diag);
+	return rc != 0 ? rc : s->ops->enroll_token_list(s, out, diag);
 }
 
 int flw_store_enroll_token_revoke(struct flw_store *s, const char *name,
                                   const struct flw_audit *audit, struct flw_diag *diag)
 {
-	int rc;
+	int rc = named_change_arg(s, name, "name", audit, diag);
 
-	if ((rc = usable(s, diag)) != 0 || (rc = id_arg(name, "name", diag)) != 0 ||
-	    (rc = audit_arg(audit, diag)) != 0)
-		return rc;
-	return s->ops->enroll_token_revoke(s, name, audit, diag);
+	return rc != 0 ? rc : s->ops->enroll_token_revoke(s, name, audit, diag);
 }
 
 /* ---- devices -------------------------------------------------------------------------------- */
@@ -434,25 +536,39 @@ static int attrs_arg(const json_t *attrs, struct flw_diag *diag)
 	return 0;
 }
 
+/* 0, 'A' or 'B' */
+static int slot_arg(char slot, struct flw_diag *diag)
+{
+	return slot != 0 && slot != 'A' && slot != 'B' ? bad(diag, "slot_active") : 0;
+}
+
+static const struct str_member device_members[] = {
+	ARR_MEMBER(struct flw_device, id, ARG_ID, "device_id"),
+	ARR_MEMBER(struct flw_device, hwid, ARG_NONEMPTY, "hardware_id"),
+	ARR_MEMBER(struct flw_device, installed, 0, "installed"),
+	ARR_MEMBER(struct flw_device, installed_version, 0, "installed_version"),
+	ARR_MEMBER(struct flw_device, health, 0, "health"),
+};
+
 static int device_arg(const struct flw_device *d, struct flw_diag *diag)
 {
 	int rc;
 
-	if ((rc = field_arg(d->id, sizeof(d->id), "device_id", diag)) != 0 ||
-	    (rc = id_arg(d->id, "device_id", diag)) != 0 ||
-	    (rc = field_arg(d->hwid, sizeof(d->hwid), "hardware_id", diag)) != 0 ||
-	    (rc = field_arg(d->installed, sizeof(d->installed), "installed", diag)) != 0 ||
-	    (rc = field_arg(d->installed_version, sizeof(d->installed_version), "installed_version",
-	                    diag)) != 0 ||
-	    (rc = field_arg(d->health, sizeof(d->health), "health", diag)) != 0)
+	if ((rc = members_arg(d, device_members, FLW_ARRAY_SIZE(device_members), diag)) != 0 ||
+	    (rc = slot_arg(d->slot_active, diag)) != 0)
 		return rc;
-	if (!d->hwid[0])
-		return bad(diag, "hardware_id");
-	if (d->slot_active != 0 && d->slot_active != 'A' && d->slot_active != 'B')
-		return bad(diag, "slot_active");
-	if (d->attrs)
-		return attrs_arg(d->attrs, diag);
-	return 0;
+	return d->attrs ? attrs_arg(d->attrs, diag) : 0;
+}
+
+/* The common head of a per-device call: usable store, valid device id, the output present. */
+static int device_call_arg(const struct flw_store *s, const char *device_id, const void *out,
+                           struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0 || (rc = id_arg(device_id, "device_id", diag)) != 0)
+		return rc;
+	return out_arg(out, diag);
 }
 
 int flw_store_device_enroll(struct flw_store *s, const struct flw_device *d,
@@ -473,14 +589,18 @@ int flw_store_device_enroll(struct flw_store *s, const struct flw_device *d,
 int flw_store_device_get(struct flw_store *s, const char *id, struct flw_device *out,
                          struct flw_diag *diag)
 {
-	int rc;
+	int rc = device_call_arg(s, id, out, diag);
 
-	if ((rc = usable(s, diag)) != 0 || (rc = id_arg(id, "device_id", diag)) != 0)
-		return rc;
-	if (!out)
-		return bad(diag, "out");
-	return s->ops->device_get(s, id, out, diag);
+	return rc != 0 ? rc : s->ops->device_get(s, id, out, diag);
 }
+
+static const struct str_member filter_members[] = {
+	PTR_MEMBER(struct flw_device_filter, group, FLW_ID_MAX, ARG_NULL_OK | ARG_ID, "group"),
+	PTR_MEMBER(struct flw_device_filter, hwid, FLW_TUF_HWID_MAX, ARG_NULL_OK, "hardware"),
+	PTR_MEMBER(struct flw_device_filter, installed, FLW_TUF_TARGET_NAME_MAX, ARG_NULL_OK,
+	           "installed"),
+	PTR_MEMBER(struct flw_device_filter, id_prefix, FLW_ID_MAX, ARG_NULL_OK, "prefix"),
+};
 
 int flw_store_device_list(struct flw_store *s, const struct flw_device_filter *f, json_t **out,
                           int64_t *total_out, struct flw_diag *diag)
@@ -488,21 +608,25 @@ int flw_store_device_list(struct flw_store *s, const struct flw_device_filter *f
 	struct flw_device_filter nf = { 0 };
 	int rc;
 
-	if ((rc = usable(s, diag)) != 0)
+	if ((rc = usable_out(s, out, diag)) != 0)
 		return rc;
-	if (!out)
-		return bad(diag, "out");
 	if (f)
 		nf = *f;
-	if ((nf.group && (rc = id_arg(nf.group, "group", diag)) != 0) ||
-	    (nf.hwid && (rc = str_arg(nf.hwid, FLW_TUF_HWID_MAX, "hardware", diag)) != 0) ||
-	    (nf.installed &&
-	     (rc = str_arg(nf.installed, FLW_TUF_TARGET_NAME_MAX, "installed", diag)) != 0) ||
-	    (nf.id_prefix && (rc = str_arg(nf.id_prefix, FLW_ID_MAX, "prefix", diag)) != 0))
+	if ((rc = members_arg(&nf, filter_members, FLW_ARRAY_SIZE(filter_members), diag)) != 0)
 		return rc;
 	nf.limit = list_limit(nf.limit);
 	return s->ops->device_list(s, &nf, out, total_out, diag);
 }
+
+static const struct str_member checkin_members[] = {
+	PTR_MEMBER(struct flw_checkin, device_id, FLW_ID_MAX, ARG_ID, "device_id"),
+	PTR_MEMBER(struct flw_checkin, installed, FLW_TUF_TARGET_NAME_MAX, ARG_NULL_OK,
+	           "installed"),
+	PTR_MEMBER(struct flw_checkin, installed_version, FLW_TUF_VERSION_STR_MAX, ARG_NULL_OK,
+	           "installed_version"),
+	PTR_MEMBER(struct flw_checkin, health, sizeof(((struct flw_device *)0)->health) - 1,
+	           ARG_NULL_OK, "health"),
+};
 
 int flw_store_device_checkin(struct flw_store *s, const struct flw_checkin *c,
                              struct flw_diag *diag)
@@ -513,17 +637,10 @@ int flw_store_device_checkin(struct flw_store *s, const struct flw_checkin *c,
 		return rc;
 	if (!c)
 		return bad(diag, "checkin");
-	if ((rc = id_arg(c->device_id, "device_id", diag)) != 0 ||
-	    (c->installed &&
-	     (rc = str_arg(c->installed, FLW_TUF_TARGET_NAME_MAX, "installed", diag)) != 0) ||
-	    (c->installed_version && (rc = str_arg(c->installed_version, FLW_TUF_VERSION_STR_MAX,
-	                                           "installed_version", diag)) != 0) ||
-	    (c->health && (rc = str_arg(c->health, sizeof(((struct flw_device *)0)->health) - 1,
-	                                "health", diag)) != 0) ||
-	    (c->attrs && (rc = attrs_arg(c->attrs, diag)) != 0))
+	if ((rc = members_arg(c, checkin_members, FLW_ARRAY_SIZE(checkin_members), diag)) != 0 ||
+	    (c->attrs && (rc = attrs_arg(c->attrs, diag)) != 0) ||
+	    (rc = slot_arg(c->slot_active, diag)) != 0)
 		return rc;
-	if (c->slot_active != 0 && c->slot_active != 'A' && c->slot_active != 'B')
-		return bad(diag, "slot_active");
 	return s->ops->device_checkin(s, c, diag);
 }
 
@@ -547,23 +664,16 @@ int flw_store_device_touch(struct flw_store *s, const char *const *ids, const ti
 int flw_store_group_add(struct flw_store *s, const char *name, const struct flw_audit *audit,
                         struct flw_diag *diag)
 {
-	int rc;
+	int rc = named_change_arg(s, name, "group", audit, diag);
 
-	if ((rc = usable(s, diag)) != 0 || (rc = id_arg(name, "group", diag)) != 0 ||
-	    (rc = audit_arg(audit, diag)) != 0)
-		return rc;
-	return s->ops->group_add(s, name, audit, diag);
+	return rc != 0 ? rc : s->ops->group_add(s, name, audit, diag);
 }
 
 int flw_store_group_list(struct flw_store *s, json_t **out, struct flw_diag *diag)
 {
-	int rc;
+	int rc = usable_out(s, out, diag);
 
-	if ((rc = usable(s, diag)) != 0)
-		return rc;
-	if (!out)
-		return bad(diag, "out");
-	return s->ops->group_list(s, out, diag);
+	return rc != 0 ? rc : s->ops->group_list(s, out, diag);
 }
 
 int flw_store_group_set_members(struct flw_store *s, const char *group, const char *const *devices,
@@ -572,9 +682,8 @@ int flw_store_group_set_members(struct flw_store *s, const char *group, const ch
 {
 	int rc;
 
-	if ((rc = usable(s, diag)) != 0 || (rc = id_arg(group, "group", diag)) != 0 ||
-	    (rc = ids_arg(devices, n, FLW_STORE_BATCH_MAX, "devices", diag)) != 0 ||
-	    (rc = audit_arg(audit, diag)) != 0)
+	if ((rc = named_change_arg(s, group, "group", audit, diag)) != 0 ||
+	    (rc = ids_arg(devices, n, FLW_STORE_BATCH_MAX, "devices", diag)) != 0)
 		return rc;
 	return s->ops->group_set_members(s, group, devices, n, add ? 1 : 0, audit, diag);
 }
@@ -582,12 +691,9 @@ int flw_store_group_set_members(struct flw_store *s, const char *group, const ch
 int flw_store_group_delete(struct flw_store *s, const char *name, const struct flw_audit *audit,
                            struct flw_diag *diag)
 {
-	int rc;
+	int rc = named_change_arg(s, name, "group", audit, diag);
 
-	if ((rc = usable(s, diag)) != 0 || (rc = id_arg(name, "group", diag)) != 0 ||
-	    (rc = audit_arg(audit, diag)) != 0)
-		return rc;
-	return s->ops->group_delete(s, name, audit, diag);
+	return rc != 0 ? rc : s->ops->group_delete(s, name, audit, diag);
 }
 
 /* ---- artifacts, TUF, releases --------------------------------------------------------------- */
@@ -649,23 +755,19 @@ int flw_store_tuf_get(struct flw_store *s, int role, int64_t version, struct flw
 {
 	int rc;
 
-	if ((rc = usable(s, diag)) != 0)
+	if ((rc = usable_out(s, out, diag)) != 0)
 		return rc;
-	if (!flw_store__role_name(role) || version < 0 || !out)
-		return bad(diag, out ? "role" : "out");
+	if (!flw_store__role_name(role) || version < 0)
+		return bad(diag, "role");
 	return s->ops->tuf_get(s, role, version, out, version_out, diag);
 }
 
-int flw_store_tuf_publish(struct flw_store *s, const struct flw_tuf_publish *p,
-                          const struct flw_audit *audit, struct flw_diag *diag)
+/* The three files of a publication, then the targets it adds */
+static int publish_arg(const struct flw_tuf_publish *p, struct flw_diag *diag)
 {
 	size_t i;
 	int rc;
 
-	if ((rc = usable(s, diag)) != 0 || (rc = audit_arg(audit, diag)) != 0)
-		return rc;
-	if (!p)
-		return bad(diag, "publish");
 	if ((rc = meta_arg(FLW_TUF_TARGETS, p->targets_version, p->targets, p->targets_len,
 	                   diag)) != 0 ||
 	    (rc = meta_arg(FLW_TUF_SNAPSHOT, p->snapshot_version, p->snapshot, p->snapshot_len,
@@ -680,31 +782,46 @@ int flw_store_tuf_publish(struct flw_store *s, const struct flw_tuf_publish *p,
 	for (i = 0; i < p->n_added; i++)
 		if ((rc = target_arg(&p->added[i].target, diag)) != 0)
 			return rc;
+	return 0;
+}
+
+int flw_store_tuf_publish(struct flw_store *s, const struct flw_tuf_publish *p,
+                          const struct flw_audit *audit, struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0 || (rc = audit_arg(audit, diag)) != 0)
+		return rc;
+	if (!p)
+		return bad(diag, "publish");
+	if ((rc = publish_arg(p, diag)) != 0)
+		return rc;
 	return s->ops->tuf_publish(s, p, audit, diag);
+}
+
+/* A release (TUF target) name: not empty, at most FLW_TUF_TARGET_NAME_MAX bytes */
+static int release_arg(const char *name, struct flw_diag *diag)
+{
+	int rc = str_arg(name, FLW_TUF_TARGET_NAME_MAX, "release", diag);
+
+	return rc == 0 && !name[0] ? bad(diag, "release") : rc;
 }
 
 int flw_store_release_get(struct flw_store *s, const char *name, struct flw_release *out,
                           struct flw_diag *diag)
 {
-	int rc;
+	int rc = usable_out(s, out, diag);
 
-	if ((rc = usable(s, diag)) != 0 ||
-	    (rc = str_arg(name, FLW_TUF_TARGET_NAME_MAX, "release", diag)) != 0)
-		return rc;
-	if (!out || !name[0])
-		return bad(diag, out ? "release" : "out");
-	return s->ops->release_get(s, name, out, diag);
+	if (rc == 0)
+		rc = release_arg(name, diag);
+	return rc != 0 ? rc : s->ops->release_get(s, name, out, diag);
 }
 
 int flw_store_release_list(struct flw_store *s, json_t **out, struct flw_diag *diag)
 {
-	int rc;
+	int rc = usable_out(s, out, diag);
 
-	if ((rc = usable(s, diag)) != 0)
-		return rc;
-	if (!out)
-		return bad(diag, "out");
-	return s->ops->release_list(s, out, diag);
+	return rc != 0 ? rc : s->ops->release_list(s, out, diag);
 }
 
 /* ---- deployments ---------------------------------------------------------------------------- */
@@ -714,42 +831,35 @@ int flw_store_deployment_create(struct flw_store *s, const char *release,
                                 const struct flw_audit *audit, int64_t *id_out,
                                 struct flw_diag *diag)
 {
+	int has_group = group && group[0];
 	int rc;
 
-	if ((rc = usable(s, diag)) != 0 ||
-	    (rc = str_arg(release, FLW_TUF_TARGET_NAME_MAX, "release", diag)) != 0 ||
+	if ((rc = usable(s, diag)) != 0 || (rc = release_arg(release, diag)) != 0 ||
 	    (rc = ids_arg(devices, n, FLW_STORE_BATCH_MAX, "devices", diag)) != 0 ||
-	    (rc = audit_arg(audit, diag)) != 0)
+	    (rc = audit_arg(audit, diag)) != 0 ||
+	    (has_group && (rc = id_arg(group, "group", diag)) != 0))
 		return rc;
-	if (group && group[0] && (rc = id_arg(group, "group", diag)) != 0)
-		return rc;
-	if (!release[0])
-		return bad(diag, "release");
-	if (n == 0 && !(group && group[0]))
+	if (n == 0 && !has_group)
 		return flw_diag_set(diag, FLW_EINVAL, "devices", "no devices and no group given");
-	return s->ops->deployment_create(s, release, devices, n, group && group[0] ? group : NULL,
-	                                 now, audit, id_out, diag);
+	return s->ops->deployment_create(s, release, devices, n, has_group ? group : NULL, now,
+	                                 audit, id_out, diag);
 }
 
 int flw_store_deployment_list(struct flw_store *s, json_t **out, struct flw_diag *diag)
 {
-	int rc;
+	int rc = usable_out(s, out, diag);
 
-	if ((rc = usable(s, diag)) != 0)
-		return rc;
-	if (!out)
-		return bad(diag, "out");
-	return s->ops->deployment_list(s, out, diag);
+	return rc != 0 ? rc : s->ops->deployment_list(s, out, diag);
 }
 
 int flw_store_deployment_get(struct flw_store *s, int64_t id, json_t **out, struct flw_diag *diag)
 {
 	int rc;
 
-	if ((rc = usable(s, diag)) != 0)
+	if ((rc = usable_out(s, out, diag)) != 0)
 		return rc;
-	if (!out || id < 1)
-		return bad(diag, out ? "id" : "out");
+	if (id < 1)
+		return bad(diag, "id");
 	return s->ops->deployment_get(s, id, out, diag);
 }
 
@@ -768,23 +878,16 @@ int flw_store_deployment_cancel(struct flw_store *s, int64_t id, const struct fl
 int flw_store_action_next(struct flw_store *s, const char *device_id, struct flw_action *out,
                           struct flw_diag *diag)
 {
-	int rc;
+	int rc = device_call_arg(s, device_id, out, diag);
 
-	if ((rc = usable(s, diag)) != 0 || (rc = id_arg(device_id, "device_id", diag)) != 0)
-		return rc;
-	if (!out)
-		return bad(diag, "out");
-	return s->ops->action_next(s, device_id, out, diag);
+	return rc != 0 ? rc : s->ops->action_next(s, device_id, out, diag);
 }
 
-int flw_store_reports_apply(struct flw_store *s, const char *device_id, const struct flw_report *r,
-                            size_t n, time_t now, int64_t *acked_seq_out, struct flw_diag *diag)
+static int reports_arg(const struct flw_report *r, size_t n, struct flw_diag *diag)
 {
 	size_t i;
 	int rc;
 
-	if ((rc = usable(s, diag)) != 0 || (rc = id_arg(device_id, "device_id", diag)) != 0)
-		return rc;
 	if (n > FLW_REPORTS_MAX)
 		return flw_diag_set(diag, FLW_ELIMIT, "reports", "%zu reports, at most %d", n,
 		                    FLW_REPORTS_MAX);
@@ -800,17 +903,24 @@ int flw_store_reports_apply(struct flw_store *s, const char *device_id, const st
 		if ((rc = field_arg(r[i].detail, sizeof(r[i].detail), "reports.detail", diag)) != 0)
 			return rc;
 	}
+	return 0;
+}
+
+int flw_store_reports_apply(struct flw_store *s, const char *device_id, const struct flw_report *r,
+                            size_t n, time_t now, int64_t *acked_seq_out, struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0 || (rc = id_arg(device_id, "device_id", diag)) != 0 ||
+	    (rc = reports_arg(r, n, diag)) != 0)
+		return rc;
 	return s->ops->reports_apply(s, device_id, r, n, now, acked_seq_out, diag);
 }
 
 int flw_store_device_history(struct flw_store *s, const char *device_id, unsigned limit,
                              json_t **out, struct flw_diag *diag)
 {
-	int rc;
+	int rc = device_call_arg(s, device_id, out, diag);
 
-	if ((rc = usable(s, diag)) != 0 || (rc = id_arg(device_id, "device_id", diag)) != 0)
-		return rc;
-	if (!out)
-		return bad(diag, "out");
-	return s->ops->device_history(s, device_id, list_limit(limit), out, diag);
+	return rc != 0 ? rc : s->ops->device_history(s, device_id, list_limit(limit), out, diag);
 }

@@ -121,6 +121,18 @@ const char *flw_store__role_name(int role);
 /* Largest metadata file accepted for role (limits from tuf.h); 0 if bad. */
 size_t flw_store__role_max_bytes(int role);
 
+/* Report history kept per device and deployment (hawkBit's status entries per action): a
+ * backend stores every report but keeps only the newest FLW_STORE_HISTORY_MAX rows of each
+ * (device, deployment) pair, deleting older ones in the same transaction; the action's state and
+ * the device's last_seq advance as usual. Deployment 0 (reports not tied to one) counts as one. */
+#define FLW_STORE_HISTORY_MAX 1000
+
+/* Upper bound for an id prefix filter: end gets the smallest string above every string starting
+ * with prefix, for "prefix <= id < end" under a byte-wise collation (SQLite BINARY, PostgreSQL
+ * COLLATE "C"); never LIKE or GLOB, whose '_', '%', '*', '?' ids may contain or look like.
+ * end holds FLW_ID_MAX + 1 bytes. Returns 0 (and "" in end) when there is no upper bound. */
+int flw_store__prefix_end(const char *prefix, char end[FLW_ID_MAX + 1]);
+
 /* Backends' open functions: target is the part of the URI after the scheme. */
 int flw_store__sqlite_open(struct flw_store **out, const char *target, struct flw_diag *diag);
 

@@ -19,11 +19,11 @@
  *    allocation-failure tests reach its error paths too.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -111,6 +111,8 @@ static const char *const migrations[] = {
 	" seq INTEGER NOT NULL, deployment_id INTEGER NOT NULL, state INTEGER NOT NULL,"
 	" detail TEXT NOT NULL, at INTEGER NOT NULL, received INTEGER NOT NULL,"
 	" PRIMARY KEY (device, seq)) WITHOUT ROWID;",
+	/* 2: history bounded per device and deployment (FLW_STORE_HISTORY_MAX) */
+	"CREATE INDEX reports_deployment ON reports (device, deployment_id, seq);",
 };
 
 /* ---- statements ------------------------------------------------------------------------------ */
@@ -175,6 +177,7 @@ enum stmt_id {
 	S_ACT_NEXT,
 	S_REPORT_ADD,
 	S_ACT_ADVANCE,
+	S_REPORT_PRUNE,
 	S_HISTORY,
 	S__MAX
 };
@@ -186,7 +189,7 @@ enum stmt_id {
 	" WHERE (?1 IS NULL OR EXISTS (SELECT 1 FROM group_members m"           \
 	" WHERE m.grp = ?1 AND m.device = d.id))"                               \
 	" AND (?2 IS NULL OR d.hwid = ?2) AND (?3 IS NULL OR d.installed = ?3)" \
-	" AND (?4 IS NULL OR (d.id >= ?4 AND d.id < ?5))"
+	" AND (?4 IS NULL OR (d.id >= ?4 AND (?5 IS NULL OR d.id < ?5)))"
 
 static const char *const stmt_sql[S__MAX] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -303,6 +306,10 @@ static const char *const stmt_sql[S__MAX] = {
 	[S_ACT_ADVANCE] = "UPDATE actions SET state = ?3, detail = ?4, updated = ?5"
 	                  " WHERE deployment_id = ?1 AND device = ?2"
 	                  " AND state < " SQL_ST_TERMINAL " AND state <= ?3",
+	[S_REPORT_PRUNE] = "DELETE FROM reports WHERE device = ?1 AND deployment_id = ?2"
+	                   " AND seq <= (SELECT seq FROM reports"
+	                   " WHERE device = ?1 AND deployment_id = ?2"
+	                   " ORDER BY seq DESC LIMIT 1 OFFSET ?3)",
 	[S_HISTORY] = "SELECT seq, deployment_id, state, detail, at, received FROM reports"
 	              " WHERE device = ?1 ORDER BY seq DESC LIMIT ?2",
 };
@@ -622,6 +629,46 @@ static int audit_write(struct sq_store *q, const struct flw_audit *a, struct flw
 	return rc > 0 ? 0 : rc;
 }
 
+/* End a change: its audit record (if any) goes into the same transaction, then COMMIT when rc
+ * is 0 (returning the commit's result), else ROLLBACK (returning rc). */
+static int tx_end_audit(struct sq_store *q, int rc, const struct flw_audit *audit,
+                        struct flw_diag *diag)
+{
+	if (rc == 0)
+		rc = audit_write(q, audit, diag);
+	return tx_end(q, rc, diag);
+}
+
+/* End a read transaction that built j: *out gets j when it ends well (rc 0 or a row), else j is
+ * released. */
+static int tx_end_json(struct sq_store *q, int rc, json_t *j, json_t **out, struct flw_diag *diag)
+{
+	rc = tx_end(q, rc > 0 ? 0 : rc, diag);
+	if (rc != 0) {
+		json_decref(j);
+		return rc;
+	}
+	*out = j;
+	return 0;
+}
+
+/* created/updated time given by the caller, 0 for now */
+static int64_t or_now(time_t t)
+{
+	return t ? (int64_t)t : (int64_t)time(NULL);
+}
+
+/* 0 when statement id finds a row for key, FLW_ENOTFOUND ("no <noun> '<key>'") when not. */
+static int must_exist(struct sq_store *q, enum stmt_id id, const char *key, const char *field,
+                      const char *noun, struct flw_diag *diag)
+{
+	int rc = runf(q, id, NULL, noun, diag, "t", key);
+
+	if (rc == 0)
+		return flw_diag_set(diag, FLW_ENOTFOUND, field, "no %s '%s'", noun, key);
+	return rc > 0 ? 0 : rc;
+}
+
 /* ---- JSON rows ------------------------------------------------------------------------------- */
 
 enum jkind {
@@ -687,9 +734,14 @@ static int row_json(sqlite3_stmt *st, const struct jcol *cols, size_t n, json_t 
 	return 0;
 }
 
-/* Step st to the end, one object per row into a new array. */
-static int rows_json(struct sq_store *q, sqlite3_stmt *st, int first, const struct jcol *cols,
-                     size_t n, json_t **out, struct flw_diag *diag)
+/* Turns the current row of st into a new JSON value (*out). */
+typedef int (*row_fn)(struct sq_store *q, sqlite3_stmt *st, const void *payload, json_t **out,
+                      struct flw_diag *diag);
+
+/* Step st to the end (first: the result of the step that gave its first row), one value per
+ * row, made by fn, into a new array. */
+static int rows_collect(struct sq_store *q, sqlite3_stmt *st, int first, row_fn fn,
+                        const void *payload, json_t **out, struct flw_diag *diag)
 {
 	json_t *arr = json_array();
 	json_t *o = NULL;
@@ -698,7 +750,7 @@ static int rows_json(struct sq_store *q, sqlite3_stmt *st, int first, const stru
 	if (!arr)
 		return FLW_ENOMEM;
 	while (rc == 1) {
-		if ((rc = row_json(st, cols, n, &o)) != 0)
+		if ((rc = fn(q, st, payload, &o, diag)) != 0)
 			break;
 		if (json_array_append_new(arr, o) != 0) {
 			rc = FLW_ENOMEM;
@@ -714,16 +766,59 @@ static int rows_json(struct sq_store *q, sqlite3_stmt *st, int first, const stru
 	return 0;
 }
 
-/* A whole listing from statement id bound with fmt. */
+struct jcols {
+	const struct jcol *cols;
+	size_t n;
+};
+
+static int cols_row(struct sq_store *q, sqlite3_stmt *st, const void *payload, json_t **out,
+                    struct flw_diag *diag)
+{
+	const struct jcols *c = payload;
+
+	(void)q;
+	(void)diag;
+	return row_json(st, c->cols, c->n, out);
+}
+
+/* Column 0 as a string */
+static int text_row(struct sq_store *q, sqlite3_stmt *st, const void *payload, json_t **out,
+                    struct flw_diag *diag)
+{
+	(void)q;
+	(void)payload;
+	(void)diag;
+	*out = json_string((const char *)sqlite3_column_text(st, 0));
+	return *out ? 0 : FLW_ENOMEM;
+}
+
+/* Step st to the end, one object with the columns cols[n] per row into a new array. */
+static int rows_json(struct sq_store *q, sqlite3_stmt *st, int first, const struct jcol *cols,
+                     size_t n, json_t **out, struct flw_diag *diag)
+{
+	const struct jcols c = { cols, n };
+
+	return rows_collect(q, st, first, cols_row, &c, out, diag);
+}
+
+/* Finish a one-statement listing: the rows of st (first: the result of its first step) into
+ * *out, then release the statement. */
+static int list_done(struct sq_store *q, sqlite3_stmt *st, int first, const struct jcol *cols,
+                     size_t n, json_t **out, struct flw_diag *diag)
+{
+	if (first >= 0)
+		first = rows_json(q, st, first, cols, n, out, diag);
+	return done(q, first);
+}
+
+/* A whole listing from statement id (no parameters). */
 static int list_simple(struct sq_store *q, enum stmt_id id, const struct jcol *cols, size_t n,
                        json_t **out, struct flw_diag *diag)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = runf(q, id, &st, "listing", diag, "");
 
-	if (rc >= 0)
-		rc = rows_json(q, st, rc, cols, n, out, diag);
-	return done(q, rc);
+	return list_done(q, st, rc, cols, n, out, diag);
 }
 
 static int jset(json_t *o, const char *key, json_t *v)
@@ -795,17 +890,49 @@ static int migrate(struct sq_store *q, struct flw_diag *diag)
 
 /* Create the file with mode 0600 before SQLite does (its default is 0644); the WAL and
  * shared-memory files take the database file's mode. */
-static int precreate(const char *path, struct flw_diag *diag)
+/*
+ * A new database file must not be readable by others, but it may not be opened and closed by
+ * us either: closing ANY descriptor of the file drops every POSIX lock this process holds on it,
+ * including SQLite's, after which another process can checkpoint and delete the WAL under our
+ * open connections and acknowledged writes are lost. So: note whether the file exists, let
+ * SQLite create it, and only then chmod it (chmod touches no lock). SQLite gives the -wal and
+ * -shm files the database file's mode.
+ */
+/* A database in a missing directory is an I/O error naming the directory, not SQLite's
+ * "unable to open database file". */
+static int parent_dir_ok(const char *path, struct flw_diag *diag)
 {
-	int fd;
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	struct stat st;
+	int rc = 0;
 
+	if (!slash || slash == path)
+		return 0;
+	dir = flw_strndup(path, (size_t)(slash - path));
+	if (!dir)
+		return flw_diag_set(diag, FLW_ENOMEM, NULL, "out of memory");
+	if (stat(dir, &st) != 0)
+		rc = flw_diag_errno(diag, errno, dir, "directory '%s' of the database", dir);
+	else if (!S_ISDIR(st.st_mode))
+		rc = flw_diag_errno(diag, ENOTDIR, dir, "directory '%s' of the database", dir);
+	flw_free(dir);
+	return rc;
+}
+
+static int db_exists(const char *path, int *exists, struct flw_diag *diag)
+{
+	struct stat st;
+
+	*exists = 1;
 	if (strcmp(path, ":memory:") == 0)
 		return 0;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return flw_diag_errno(diag, errno, path, "opening the database '%s'", path);
-	close(fd);
-	return 0;
+	if (lstat(path, &st) == 0)
+		return 0;
+	if (errno != ENOENT)
+		return flw_diag_errno(diag, errno, path, "checking the database '%s'", path);
+	*exists = 0;
+	return parent_dir_ok(path, diag);
 }
 
 static int configure(struct sq_store *q, const char *path, struct flw_diag *diag)
@@ -853,12 +980,13 @@ int flw_store__sqlite_open(struct flw_store **out, const char *path, struct flw_
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct sq_store *q = NULL;
+	int existed = 1;
 	sqlite3_stmt *st = NULL;
 	int src;
 	int rc;
 
 	pthread_once(&once, sqlite_setup);
-	if ((rc = precreate(path, diag)) != 0)
+	if ((rc = db_exists(path, &existed, diag)) != 0)
 		return rc;
 	q = flw_calloc(1, sizeof(*q));
 	if (!q)
@@ -870,6 +998,11 @@ int flw_store__sqlite_open(struct flw_store **out, const char *path, struct flw_
 	if (src != SQLITE_OK) {
 		rc = q->db ? db_error(q, src, "opening the database", diag)
 		           : flw_diag_set(diag, FLW_ENOMEM, NULL, "out of memory");
+		goto out;
+	}
+	if (!existed && chmod(path, 0600) != 0) {
+		rc = flw_diag_errno(diag, errno, path, "restricting the database '%s' to mode 0600",
+		                    path);
 		goto out;
 	}
 	if ((rc = configure(q, path, diag)) != 0)
@@ -938,9 +1071,7 @@ static int sq_audit_list(struct flw_store *s, int64_t before_id, unsigned limit,
 	int rc = runf(q, S_AUDIT_LIST, &st, "listing the audit log", diag, "ii", before_id,
 	              (int64_t)limit);
 
-	if (rc >= 0)
-		rc = rows_json(q, st, rc, cols, FLW_ARRAY_SIZE(cols), out, diag);
-	return done(q, rc);
+	return list_done(q, st, rc, cols, FLW_ARRAY_SIZE(cols), out, diag);
 }
 
 /* ---- API tokens ------------------------------------------------------------------------------ */
@@ -949,20 +1080,17 @@ static int sq_api_token_add(struct flw_store *s, const struct flw_api_token *t,
                             const struct flw_audit *audit, int64_t *id_out, struct flw_diag *diag)
 {
 	struct sq_store *q = sq(s);
-	int64_t created = t->created ? (int64_t)t->created : (int64_t)time(NULL);
 	int rc;
 
 	if ((rc = tx_begin(q, S_BEGIN, diag)) < 0)
 		return rc;
 	rc = runf(q, S_APITOK_ADD, NULL, "adding an API token", diag, "tihii", t->name,
-	          (int64_t)t->role, t->hash, created, (int64_t)t->expires);
+	          (int64_t)t->role, t->hash, or_now(t->created), (int64_t)t->expires);
 	if (rc == FLW_ECONFLICT)
 		flw_diag_set(diag, rc, "name", "API token '%s' exists", t->name);
 	if (rc == 0 && id_out)
 		*id_out = sqlite3_last_insert_rowid(q->db);
-	if (rc == 0)
-		rc = audit_write(q, audit, diag);
-	return tx_end(q, rc, diag);
+	return tx_end_audit(q, rc, audit, diag);
 }
 
 static int sq_api_token_find(struct flw_store *s, const unsigned char hash[FLW_SHA256_BYTES],
@@ -1010,9 +1138,7 @@ static int change_by_name(struct sq_store *q, enum stmt_id id, const char *name,
 	rc = runf(q, id, NULL, what, diag, "t", name);
 	if (rc == 0 && sqlite3_changes(q->db) == 0)
 		rc = flw_diag_set(diag, FLW_ENOTFOUND, "name", "no %s '%s'", what, name);
-	if (rc == 0)
-		rc = audit_write(q, audit, diag);
-	return tx_end(q, rc, diag);
+	return tx_end_audit(q, rc, audit, diag);
 }
 
 static int sq_api_token_revoke(struct flw_store *s, const char *name, const struct flw_audit *audit,
@@ -1036,11 +1162,7 @@ static int sq_api_token_count(struct flw_store *s, int64_t *out, struct flw_diag
 
 static int group_exists(struct sq_store *q, const char *name, struct flw_diag *diag)
 {
-	int rc = runf(q, S_GROUP_EXISTS, NULL, "looking up a group", diag, "t", name);
-
-	if (rc == 0)
-		return flw_diag_set(diag, FLW_ENOTFOUND, "group", "no group '%s'", name);
-	return rc > 0 ? 0 : rc;
+	return must_exist(q, S_GROUP_EXISTS, name, "group", "group", diag);
 }
 
 static int sq_enroll_token_add(struct flw_store *s, const struct flw_enroll_token *t,
@@ -1048,7 +1170,6 @@ static int sq_enroll_token_add(struct flw_store *s, const struct flw_enroll_toke
                                struct flw_diag *diag)
 {
 	struct sq_store *q = sq(s);
-	int64_t created = t->created ? (int64_t)t->created : (int64_t)time(NULL);
 	int rc;
 
 	if ((rc = tx_begin(q, S_BEGIN, diag)) < 0)
@@ -1056,15 +1177,13 @@ static int sq_enroll_token_add(struct flw_store *s, const struct flw_enroll_toke
 	rc = t->group[0] ? group_exists(q, t->group, diag) : 0;
 	if (rc == 0)
 		rc = runf(q, S_ENRTOK_ADD, NULL, "adding an enrollment token", diag, "thiiit",
-		          t->name, t->hash, (int64_t)t->uses_left, created, (int64_t)t->expires,
-		          t->group[0] ? t->group : NULL);
+		          t->name, t->hash, (int64_t)t->uses_left, or_now(t->created),
+		          (int64_t)t->expires, t->group[0] ? t->group : NULL);
 	if (rc == FLW_ECONFLICT)
 		flw_diag_set(diag, rc, "name", "enrollment token '%s' exists", t->name);
 	if (rc == 0 && id_out)
 		*id_out = sqlite3_last_insert_rowid(q->db);
-	if (rc == 0)
-		rc = audit_write(q, audit, diag);
-	return tx_end(q, rc, diag);
+	return tx_end_audit(q, rc, audit, diag);
 }
 
 static int sq_enroll_token_list(struct flw_store *s, json_t **out, struct flw_diag *diag)
@@ -1181,31 +1300,15 @@ static int sq_device_enroll(struct flw_store *s, const struct flw_device *d,
 		                  "device '%s' is enrolled with another key", d->id);
 	if (rc == 0)
 		rc = device_insert(q, d, now, group, diag);
-	if (rc == 0)
-		rc = audit_write(q, audit, diag);
-	return tx_end(q, rc, diag);
+	return tx_end_audit(q, rc, audit, diag);
 }
 
 static int device_groups(struct sq_store *q, const char *id, json_t **out, struct flw_diag *diag)
 {
 	sqlite3_stmt *st = NULL;
-	json_t *arr = json_array();
-	int rc = arr ? runf(q, S_DEV_GROUPS, &st, "listing the device's groups", diag, "t", id)
-	             : FLW_ENOMEM;
+	int rc = runf(q, S_DEV_GROUPS, &st, "listing the device's groups", diag, "t", id);
 
-	while (rc == 1) {
-		if (json_array_append_new(
-		            arr, json_string((const char *)sqlite3_column_text(st, 0))) != 0)
-			rc = FLW_ENOMEM;
-		else
-			rc = step(q, st, "listing the device's groups", diag);
-	}
-	if (rc != 0) {
-		json_decref(arr);
-		return rc;
-	}
-	*out = arr;
-	return 0;
+	return rc < 0 ? rc : rows_collect(q, st, rc, text_row, NULL, out, diag);
 }
 
 /* Fill d from an S_DEV_GET row (attrs and groups left NULL). */
@@ -1251,7 +1354,7 @@ static int sq_device_get(struct flw_store *s, const char *id, struct flw_device 
 		                    (size_t)sqlite3_column_bytes(st, 11), &lim, diag);
 	if (rc == 0)
 		rc = device_groups(q, id, &d.groups, diag);
-	rc = tx_end(q, rc, diag);
+	rc = tx_end(q, rc > 0 ? 0 : rc, diag);
 	if (rc != 0) {
 		flw_device_clear(&d);
 		return rc;
@@ -1260,22 +1363,25 @@ static int sq_device_get(struct flw_store *s, const char *id, struct flw_device 
 	return 0;
 }
 
-/* Bind the device filter (?1..?5) into st; next must hold FLW_ID_MAX + 1 bytes. */
-static int bind_filter(sqlite3_stmt *st, const struct flw_device_filter *f, char *next)
+/* Run S_DEV_LIST or S_DEV_COUNT with the filter: ?1..?5 (group, hwid, installed, the id range
+ * [prefix, end); end NULL for none), ?6 ?7 limit and offset. 1 row, 0 none, <0 error. */
+static int filter_run(struct sq_store *q, enum stmt_id id, const struct flw_device_filter *f,
+                      const char *end, sqlite3_stmt **out, const char *what, struct flw_diag *diag)
 {
-	size_t n;
+	const char *prefix = f->id_prefix && f->id_prefix[0] ? f->id_prefix : NULL;
+	sqlite3_stmt *st = NULL;
 	int src;
+	int rc;
 
-	if (f->id_prefix && f->id_prefix[0]) {
-		/* ids are ASCII below 0x7f: prefix <= id < prefix with its last byte + 1 */
-		n = strlen(f->id_prefix);
-		memcpy(next, f->id_prefix, n + 1);
-		next[n - 1] = (char)(next[n - 1] + 1);
-		src = bindf(st, 1, "ttttt", f->group, f->hwid, f->installed, f->id_prefix, next);
-	} else {
-		src = bindf(st, 1, "tttnn", f->group, f->hwid, f->installed);
-	}
-	return src;
+	if ((rc = stmt(q, id, &st, diag)) != 0)
+		return rc;
+	src = bindf(st, 1, "ttttt", f->group, f->hwid, f->installed, prefix, prefix ? end : NULL);
+	if (src == SQLITE_OK && id == S_DEV_LIST)
+		src = bindf(st, 6, "ii", (int64_t)f->limit, (int64_t)f->offset);
+	if (src != SQLITE_OK)
+		return db_error(q, src, what, diag);
+	*out = st;
+	return step(q, st, what, diag);
 }
 
 static int sq_device_list(struct flw_store *s, const struct flw_device_filter *f, json_t **out,
@@ -1287,40 +1393,27 @@ static int sq_device_list(struct flw_store *s, const struct flw_device_filter *f
 		{ "slot_active", J_TEXT }, { "trial", J_BOOL },     { "health", J_TEXT },
 	};
 	struct sq_store *q = sq(s);
-	char next[FLW_ID_MAX + 1];
+	char end[FLW_ID_MAX + 1] = "";
+	const char *hi = NULL;
 	sqlite3_stmt *st = NULL;
 	json_t *arr = NULL;
 	int64_t total = 0;
 	int rc;
 
+	if (f->id_prefix && flw_store__prefix_end(f->id_prefix, end))
+		hi = end; /* a byte range, not LIKE: '_' and '%' are plain bytes */
 	if ((rc = tx_begin(q, S_BEGIN_READ, diag)) < 0)
 		return rc;
-	if ((rc = stmt(q, S_DEV_LIST, &st, diag)) != 0)
-		goto out;
-	if (bind_filter(st, f, next) != SQLITE_OK ||
-	    bindf(st, 6, "ii", (int64_t)f->limit, (int64_t)f->offset) != SQLITE_OK) {
-		rc = db_error(q, SQLITE_NOMEM, "listing devices", diag);
-		goto out;
-	}
-	rc = step(q, st, "listing devices", diag);
+	rc = filter_run(q, S_DEV_LIST, f, hi, &st, "listing devices", diag);
 	if (rc >= 0)
 		rc = rows_json(q, st, rc, cols, FLW_ARRAY_SIZE(cols), &arr, diag);
-	if (rc == 0 && total_out && (rc = stmt(q, S_DEV_COUNT, &st, diag)) == 0) {
-		if (bind_filter(st, f, next) != SQLITE_OK)
-			rc = db_error(q, SQLITE_NOMEM, "counting devices", diag);
-		else if ((rc = step(q, st, "counting devices", diag)) == 1)
-			total = sqlite3_column_int64(st, 0);
-	}
-out:
-	rc = tx_end(q, rc > 0 ? 0 : rc, diag);
-	if (rc != 0) {
-		json_decref(arr);
-		return rc;
-	}
-	if (total_out)
+	if (rc == 0 && total_out &&
+	    (rc = filter_run(q, S_DEV_COUNT, f, hi, &st, "counting devices", diag)) == 1)
+		total = sqlite3_column_int64(st, 0);
+	rc = tx_end_json(q, rc, arr, out, diag);
+	if (rc == 0 && total_out)
 		*total_out = total;
-	*out = arr;
-	return 0;
+	return rc;
 }
 
 /* Compare stored text column i with a reported value (NULL or "" = not reported). */
@@ -1420,9 +1513,7 @@ static int sq_group_add(struct flw_store *s, const char *name, const struct flw_
 	rc = runf(q, S_GROUP_ADD, NULL, "adding a group", diag, "ti", name, (int64_t)time(NULL));
 	if (rc == FLW_ECONFLICT)
 		flw_diag_set(diag, rc, "name", "group '%s' exists", name);
-	if (rc == 0)
-		rc = audit_write(q, audit, diag);
-	return tx_end(q, rc, diag);
+	return tx_end_audit(q, rc, audit, diag);
 }
 
 static int sq_group_list(struct flw_store *s, json_t **out, struct flw_diag *diag)
@@ -1434,11 +1525,7 @@ static int sq_group_list(struct flw_store *s, json_t **out, struct flw_diag *dia
 
 static int device_exists(struct sq_store *q, const char *id, struct flw_diag *diag)
 {
-	int rc = runf(q, S_DEV_KEY, NULL, "looking up a device", diag, "t", id);
-
-	if (rc == 0)
-		return flw_diag_set(diag, FLW_ENOTFOUND, "devices", "no device '%s'", id);
-	return rc > 0 ? 0 : rc;
+	return must_exist(q, S_DEV_KEY, id, "devices", "device", diag);
 }
 
 static int sq_group_set_members(struct flw_store *s, const char *group, const char *const *devices,
@@ -1458,9 +1545,7 @@ static int sq_group_set_members(struct flw_store *s, const char *group, const ch
 		rc = runf(q, add ? S_MEMBER_ADD : S_MEMBER_DEL, NULL, "changing group members",
 		          diag, "tt", group, devices[i]);
 	}
-	if (rc == 0)
-		rc = audit_write(q, audit, diag);
-	return tx_end(q, rc, diag);
+	return tx_end_audit(q, rc, audit, diag);
 }
 
 static int sq_group_delete(struct flw_store *s, const char *name, const struct flw_audit *audit,
@@ -1490,9 +1575,7 @@ static int sq_artifact_add(struct flw_store *s, const unsigned char sha256[FLW_S
 			                  "artifact stored with another length");
 		return tx_end(q, rc > 0 ? 0 : rc, diag);
 	}
-	if (rc == 0)
-		rc = audit_write(q, audit, diag);
-	return tx_end(q, rc, diag);
+	return tx_end_audit(q, rc, audit, diag);
 }
 
 static int sq_artifact_get(struct flw_store *s, const unsigned char sha256[FLW_SHA256_BYTES],
@@ -1553,7 +1636,6 @@ static int release_insert(struct sq_store *q, const struct flw_release *r, int64
                           struct flw_diag *diag)
 {
 	const struct flw_tuf_target *t = &r->target;
-	int64_t created = r->created ? (int64_t)r->created : (int64_t)time(NULL);
 	sqlite3_stmt *st = NULL;
 	int64_t id;
 	unsigned i;
@@ -1571,7 +1653,7 @@ static int release_insert(struct sq_store *q, const struct flw_release *r, int64
 	if (rc == 0)
 		rc = runf(q, S_REL_ADD, NULL, "adding a release", diag, "ttihiii", t->name,
 		          t->version, (int64_t)t->length, t->sha256, (int64_t)t->security_version,
-		          targets_version, created);
+		          targets_version, or_now(r->created));
 	id = sqlite3_last_insert_rowid(q->db);
 	for (i = 0; i < t->n_hwids && rc == 0; i++)
 		rc = runf(q, S_REL_HWID_ADD, NULL, "adding a release", diag, "iit", id, (int64_t)i,
@@ -1596,9 +1678,7 @@ static int sq_tuf_publish(struct flw_store *s, const struct flw_tuf_publish *p,
 		                p->timestamp_len, diag);
 	for (i = 0; i < p->n_added && rc == 0; i++)
 		rc = release_insert(q, &p->added[i], p->targets_version, diag);
-	if (rc == 0)
-		rc = audit_write(q, audit, diag);
-	return tx_end(q, rc, diag);
+	return tx_end_audit(q, rc, audit, diag);
 }
 
 /* Fill r from 8 columns (REL_COLS) of st starting at off, then its hardware ids. */
@@ -1630,22 +1710,35 @@ static int release_row(struct sq_store *q, sqlite3_stmt *st, int off, struct flw
 	return rc > 0 ? 0 : rc;
 }
 
+/* Run id with key and fill r from the release columns (REL_COLS) at off of its row: 1 found,
+ * 0 none, <0 error. *st_out (optional) keeps the row for its other columns. */
+static int release_at(struct sq_store *q, enum stmt_id id, const char *key, int off,
+                      struct flw_release *r, sqlite3_stmt **st_out, const char *what,
+                      struct flw_diag *diag)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = runf(q, id, &st, what, diag, "t", key);
+
+	if (rc == 1 && (rc = release_row(q, st, off, r, diag)) == 0)
+		rc = 1;
+	if (st_out)
+		*st_out = st;
+	return rc;
+}
+
 static int sq_release_get(struct flw_store *s, const char *name, struct flw_release *out,
                           struct flw_diag *diag)
 {
 	struct sq_store *q = sq(s);
 	struct flw_release r;
-	sqlite3_stmt *st = NULL;
 	int rc;
 
 	if ((rc = tx_begin(q, S_BEGIN_READ, diag)) < 0)
 		return rc;
-	rc = runf(q, S_REL_GET, &st, "reading a release", diag, "t", name);
+	rc = release_at(q, S_REL_GET, name, 0, &r, NULL, "reading a release", diag);
 	if (rc == 0)
 		rc = flw_diag_set(diag, FLW_ENOTFOUND, "release", "no release '%s'", name);
-	if (rc == 1)
-		rc = release_row(q, st, 0, &r, diag);
-	rc = tx_end(q, rc, diag);
+	rc = tx_end(q, rc > 0 ? 0 : rc, diag);
 	if (rc == 0)
 		*out = r;
 	return rc;
@@ -1695,38 +1788,30 @@ static int release_json(const struct flw_release *r, json_t **out)
 	return 0;
 }
 
+/* A release row (REL_COLS from column 0) as JSON */
+static int release_item(struct sq_store *q, sqlite3_stmt *st, const void *payload, json_t **out,
+                        struct flw_diag *diag)
+{
+	struct flw_release r;
+	int rc = release_row(q, st, 0, &r, diag);
+
+	(void)payload;
+	return rc != 0 ? rc : release_json(&r, out);
+}
+
 static int sq_release_list(struct flw_store *s, json_t **out, struct flw_diag *diag)
 {
 	struct sq_store *q = sq(s);
-	struct flw_release r;
 	sqlite3_stmt *st = NULL;
-	json_t *arr = json_array();
-	json_t *o = NULL;
+	json_t *arr = NULL;
 	int rc;
 
-	if (!arr)
-		return FLW_ENOMEM;
-	if ((rc = tx_begin(q, S_BEGIN_READ, diag)) < 0) {
-		json_decref(arr);
+	if ((rc = tx_begin(q, S_BEGIN_READ, diag)) < 0)
 		return rc;
-	}
 	rc = runf(q, S_REL_LIST, &st, "listing releases", diag, "");
-	while (rc == 1) {
-		if ((rc = release_row(q, st, 0, &r, diag)) != 0 || (rc = release_json(&r, &o)) != 0)
-			break;
-		if (json_array_append_new(arr, o) != 0) {
-			rc = FLW_ENOMEM;
-			break;
-		}
-		rc = step(q, st, "listing releases", diag);
-	}
-	rc = tx_end(q, rc, diag);
-	if (rc != 0) {
-		json_decref(arr);
-		return rc;
-	}
-	*out = arr;
-	return 0;
+	if (rc >= 0)
+		rc = rows_collect(q, st, rc, release_item, NULL, &arr, diag);
+	return tx_end_json(q, rc, arr, out, diag);
 }
 
 /* ---- deployments ----------------------------------------------------------------------------- */
@@ -1819,9 +1904,7 @@ static int sq_deployment_create(struct flw_store *s, const char *release,
 		return rc;
 	rc = deployment_insert(q, release, devices, n, group, now, audit ? audit->actor : "system",
 	                       &id, diag);
-	if (rc == 0)
-		rc = audit_write(q, audit, diag);
-	rc = tx_end(q, rc, diag);
+	rc = tx_end_audit(q, rc, audit, diag);
 	if (rc == 0 && id_out)
 		*id_out = id;
 	return rc;
@@ -1891,13 +1974,7 @@ static int sq_deployment_list(struct flw_store *s, json_t **out, struct flw_diag
 		rc = rows_json(q, st, rc, cols, FLW_ARRAY_SIZE(cols), &arr, diag);
 	for (i = 0; rc == 0 && i < json_array_size(arr); i++)
 		rc = deployment_finish(q, json_array_get(arr, i), diag);
-	rc = tx_end(q, rc, diag);
-	if (rc != 0) {
-		json_decref(arr);
-		return rc;
-	}
-	*out = arr;
-	return 0;
+	return tx_end_json(q, rc, arr, out, diag);
 }
 
 static int sq_deployment_get(struct flw_store *s, int64_t id, json_t **out, struct flw_diag *diag)
@@ -1933,13 +2010,7 @@ static int sq_deployment_get(struct flw_store *s, int64_t id, json_t **out, stru
 		rc = rows_json(q, st, rc, dev_cols, FLW_ARRAY_SIZE(dev_cols), &devs, diag);
 	if (rc == 0)
 		rc = jset(o, "devices", devs);
-	rc = tx_end(q, rc, diag);
-	if (rc != 0) {
-		json_decref(o);
-		return rc;
-	}
-	*out = o;
-	return 0;
+	return tx_end_json(q, rc, o, out, diag);
 }
 
 static int sq_deployment_cancel(struct flw_store *s, int64_t id, const struct flw_audit *audit,
@@ -1956,9 +2027,7 @@ static int sq_deployment_cancel(struct flw_store *s, int64_t id, const struct fl
 	if (rc == 0)
 		rc = runf(q, S_DEP_CANCEL_ACTS, NULL, "canceling the deployment", diag, "iti", id,
 		          "canceled by operator", (int64_t)time(NULL));
-	if (rc == 0)
-		rc = audit_write(q, audit, diag);
-	return tx_end(q, rc, diag);
+	return tx_end_audit(q, rc, audit, diag);
 }
 
 static int sq_action_next(struct flw_store *s, const char *device_id, struct flw_action *out,
@@ -1971,18 +2040,45 @@ static int sq_action_next(struct flw_store *s, const char *device_id, struct flw
 
 	if ((rc = tx_begin(q, S_BEGIN_READ, diag)) < 0)
 		return rc;
-	rc = runf(q, S_ACT_NEXT, &st, "looking up the device's action", diag, "t", device_id);
+	rc = release_at(q, S_ACT_NEXT, device_id, 2, &r, &st, "looking up the device's action",
+	                diag);
 	if (rc == 0)
 		rc = flw_diag_set(diag, FLW_ENOTFOUND, "device_id", "nothing to do for '%s'",
 		                  device_id);
-	if (rc == 1)
-		rc = release_row(q, st, 2, &r, diag);
-	if (rc == 0) {
+	if (rc == 1) {
+		rc = 0;
 		out->deployment_id = sqlite3_column_int64(st, 0);
 		out->state = (int)sqlite3_column_int64(st, 1);
 		out->target = r.target;
 	}
 	return tx_end(q, rc, diag);
+}
+
+/* Record report r and advance its action. With prune set, the history of the report's device and
+ * deployment then keeps only its newest FLW_STORE_HISTORY_MAX rows. */
+static int report_add(struct sq_store *q, const char *device_id, const struct flw_report *r,
+                      time_t now, int prune, struct flw_diag *diag)
+{
+	int rc = runf(q, S_REPORT_ADD, NULL, "recording a report", diag, "tiiitii", device_id,
+	              r->seq, r->deployment_id, (int64_t)r->state, r->detail, (int64_t)r->at,
+	              (int64_t)now);
+
+	/* a lower rank or a terminal action is left alone by the WHERE clause */
+	if (rc == 0 && r->deployment_id)
+		rc = runf(q, S_ACT_ADVANCE, NULL, "updating the action", diag, "ititi",
+		          r->deployment_id, device_id, (int64_t)r->state, r->detail, (int64_t)now);
+	if (rc == 0 && prune)
+		rc = runf(q, S_REPORT_PRUNE, NULL, "bounding the history", diag, "tii", device_id,
+		          r->deployment_id, (int64_t)FLW_STORE_HISTORY_MAX);
+	return rc;
+}
+
+/* Does report i (being recorded) end a run of recorded reports for one deployment? Pruning
+ * once a run is enough: rows are only added, in the same transaction. */
+static int run_ends(const struct flw_report *r, size_t n, size_t i)
+{
+	return i + 1 == n || r[i + 1].deployment_id != r[i].deployment_id ||
+	       r[i + 1].seq <= r[i].seq; /* the next one is a duplicate, skipped */
 }
 
 static int sq_reports_apply(struct flw_store *s, const char *device_id, const struct flw_report *r,
@@ -2006,14 +2102,7 @@ static int sq_reports_apply(struct flw_store *s, const char *device_id, const st
 	for (i = 0, rc = 0; i < n && rc == 0; i++) {
 		if (r[i].seq <= last)
 			continue; /* a duplicate: already durable */
-		rc = runf(q, S_REPORT_ADD, NULL, "recording a report", diag, "tiiitii", device_id,
-		          r[i].seq, r[i].deployment_id, (int64_t)r[i].state, r[i].detail,
-		          (int64_t)r[i].at, (int64_t)now);
-		/* a lower rank or a terminal action is left alone by the WHERE clause */
-		if (rc == 0 && r[i].deployment_id)
-			rc = runf(q, S_ACT_ADVANCE, NULL, "updating the action", diag, "ititi",
-			          r[i].deployment_id, device_id, (int64_t)r[i].state, r[i].detail,
-			          (int64_t)now);
+		rc = report_add(q, device_id, &r[i], now, run_ends(r, n, i), diag);
 		last = r[i].seq;
 	}
 	if (rc == 0 && last != seen)
@@ -2037,9 +2126,7 @@ static int sq_device_history(struct flw_store *s, const char *device_id, unsigne
 	int rc = runf(q, S_HISTORY, &st, "reading the device's history", diag, "ti", device_id,
 	              (int64_t)limit);
 
-	if (rc >= 0)
-		rc = rows_json(q, st, rc, cols, FLW_ARRAY_SIZE(cols), out, diag);
-	return done(q, rc);
+	return list_done(q, st, rc, cols, FLW_ARRAY_SIZE(cols), out, diag);
 }
 
 static const struct flw_store_ops sqlite_ops = {

@@ -1,6 +1,7 @@
 /* tests/unit/server/test_server.c - server logic that is not HTTP: device tokens, secret
  * tokens, and the online side of the TUF repository against a real SQLite store (root rules,
- * release checks in order, re-signing timestamp and snapshot at half their life). */
+ * release checks in order, re-signing timestamp and snapshot at half their life). The request
+ * body parsers have their own group in test_request.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include "fleetward/tuf.h"
 #include "flw_test.h"
 #include "server/server.h"
+#include "test_request.h"
 
 static void test_devtoken_roundtrip(void **state)
 {
@@ -342,8 +344,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_repo_resign_at_half_life, repo_setup,
 		                                repo_teardown),
 	};
+	int failed;
 
 	if (flw_crypto_init() != 0)
 		return 1;
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	failed = cmocka_run_group_tests(tests, NULL, NULL);
+	return failed + flw_test_request();
 }

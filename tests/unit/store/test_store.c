@@ -578,6 +578,59 @@ static void test_device_list(void **state)
 	json_decref(a);
 }
 
+/* Number of devices listed with id prefix p; the first id into first (may be NULL) */
+static int64_t count_prefix(struct flw_store *s, const char *p, const char **first)
+{
+	struct flw_device_filter flt;
+	struct flw_diag diag = { 0 };
+	static char id[FLW_ID_MAX + 1];
+	json_t *a = NULL;
+	int64_t total = -1;
+
+	memset(&flt, 0, sizeof(flt));
+	flt.id_prefix = p;
+	assert_int_equal(flw_store_device_list(s, &flt, &a, &total, &diag), 0);
+	assert_int_equal((int64_t)json_array_size(a), total);
+	snprintf(id, sizeof(id), "%s", total ? jstr(json_array_get(a, 0), "id") : "");
+	json_decref(a);
+	if (first)
+		*first = id;
+	return total;
+}
+
+/* The id prefix is a byte range, not a LIKE/GLOB pattern: '_' '%' '*' '?' match themselves. */
+static void test_device_list_prefix(void **state)
+{
+	static const char *const ids[] = { "cam_1", "camX1", "cam.1", "cam-1",
+		                           "cam:1", "cam1",  "zz_9",  "Z_1" };
+	static const struct {
+		const char *prefix;
+		int64_t n;
+		const char *first;
+	} cases[] = {
+		{ "cam_", 1, "cam_1" }, { "cam-", 1, "cam-1" }, { "cam.", 1, "cam.1" },
+		{ "cam:", 1, "cam:1" }, { "cam", 6, "cam-1" },  { "cam1", 1, "cam1" },
+		{ "zz_", 1, "zz_9" },   { "z", 1, "zz_9" },     { "Z", 1, "Z_1" },
+		{ "Z_1", 1, "Z_1" },    { "_", 0, "" },         { "%", 0, "" },
+		{ "cam%", 0, "" },      { "c*", 0, "" },        { "cam?", 0, "" },
+		{ "\xff", 0, "" },      { "cam\xff", 0, "" },   { "", 8, "Z_1" },
+	};
+	struct fx *f = *state;
+	struct flw_diag diag = { 0 };
+	const char *first = NULL;
+	size_t i;
+
+	add_enroll_token(f->s, "fleet", 7, -1, 0, NULL);
+	for (i = 0; i < FLW_ARRAY_SIZE(ids); i++)
+		assert_int_equal(
+		        enroll(f->s, ids[i], "cam-v2", (unsigned char)(i + 1), 7, 100, &diag), 0);
+	for (i = 0; i < FLW_ARRAY_SIZE(cases); i++) {
+		print_message("prefix '%s'\n", cases[i].prefix);
+		assert_int_equal(count_prefix(f->s, cases[i].prefix, &first), cases[i].n);
+		assert_string_equal(first, cases[i].first);
+	}
+}
+
 static void test_checkin_writes_only_changes(void **state)
 {
 	struct fx *f = *state;
@@ -997,6 +1050,90 @@ static void test_reports(void **state)
 	assert_int_equal(acked, 8);
 }
 
+/* Rows and lowest seq of the stored history of dev in deployment dep, read from the file */
+static void stored_history(const char *path, const char *dev, int64_t dep, int64_t *rows,
+                           int64_t *min_seq)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+	                                    "SELECT COUNT(*), COALESCE(MIN(seq), 0) FROM reports"
+	                                    " WHERE device = ?1 AND deployment_id = ?2",
+	                                    -1, &st, NULL),
+	                 SQLITE_OK);
+	sqlite3_bind_text(st, 1, dev, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, dep);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	*rows = sqlite3_column_int64(st, 0);
+	*min_seq = sqlite3_column_int64(st, 1);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+/* At most 1000 history rows per device and deployment; the newest are kept and the action's
+ * state and the acknowledged seq still advance past the bound. */
+static void test_history_bound(void **state)
+{
+	struct fx *f = *state;
+	struct flw_diag diag = { 0 };
+	const char *one[] = { "cam-01" };
+	struct flw_report r[FLW_REPORTS_MAX];
+	int64_t dep = 0;
+	int64_t acked = 0;
+	int64_t seq = 0;
+	int64_t rows = 0;
+	int64_t min_seq = 0;
+	json_t *h = NULL;
+	size_t k;
+
+	enroll_fleet(f->s);
+	add_release(f->s, 1, "fw/cam-1.1.img", 0x11, "cam-v2", NULL);
+	assert_int_equal(flw_store_deployment_create(f->s, "fw/cam-1.1.img", one, 1, NULL, 1000,
+	                                             NULL, &dep, &diag),
+	                 0);
+	/* 1005 reports in batches that each end with a resend (a skipped duplicate) */
+	while (seq < 1005) {
+		for (k = 0; k + 1 < FLW_ARRAY_SIZE(r) && seq < 1005; k++) {
+			seq++;
+			r[k] = rep(seq, dep, seq < 1004 ? FLW_ST_DOWNLOADING : FLW_ST_DOWNLOADED,
+			           "");
+		}
+		r[k++] = rep(1, dep, FLW_ST_DOWNLOADING, "resent");
+		assert_int_equal(flw_store_reports_apply(f->s, "cam-01", r, k, 2000, &acked, &diag),
+		                 0);
+		assert_int_equal(acked, seq);
+	}
+	expect_action(f->s, dep, "cam-01", "downloaded");
+	stored_history(f->path, "cam-01", dep, &rows, &min_seq);
+	assert_int_equal(rows, 1000);
+	assert_int_equal(min_seq, 6);
+	/* a mixed batch: the bound holds per deployment, the state advances */
+	r[0] = rep(1006, dep, FLW_ST_INSTALLING, "");
+	r[1] = rep(1007, 0, FLW_ST_DOWNLOADING, "not tied to a deployment");
+	r[2] = rep(1008, dep, FLW_ST_SUCCESS, "done");
+	assert_int_equal(flw_store_reports_apply(f->s, "cam-01", r, 3, 2001, &acked, &diag), 0);
+	assert_int_equal(acked, 1008);
+	expect_action(f->s, dep, "cam-01", "success");
+	stored_history(f->path, "cam-01", dep, &rows, &min_seq);
+	assert_int_equal(rows, 1000);
+	assert_int_equal(min_seq, 8);
+	stored_history(f->path, "cam-01", 0, &rows, &min_seq);
+	assert_int_equal(rows, 1);
+	assert_int_equal(flw_store_device_history(f->s, "cam-01", 2, &h, &diag), 0);
+	assert_int_equal(json_array_size(h), 2);
+	assert_int_equal(jint(json_array_get(h, 0), "seq"), 1008);
+	assert_string_equal(jstr(json_array_get(h, 0), "detail"), "done");
+	assert_int_equal(jint(json_array_get(h, 1), "deployment"), 0);
+	json_decref(h);
+	/* another device's history is its own */
+	r[0] = rep(1, dep, FLW_ST_DOWNLOADING, "");
+	assert_int_equal(flw_store_reports_apply(f->s, "cam-02", r, 1, 2002, &acked, &diag), 0);
+	stored_history(f->path, "cam-02", dep, &rows, &min_seq);
+	assert_int_equal(rows, 1);
+}
+
 /* ---- concurrency, fail-stop --------------------------------------------------------------- */
 
 static void test_second_connection(void **state)
@@ -1168,6 +1305,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_api_tokens, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enroll, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_list_prefix, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkin_writes_only_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_touch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_groups, setup, teardown),
@@ -1176,6 +1314,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_publish_atomic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deployments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reports, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_history_bound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_connection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy_is_not_fatal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corruption_is_fatal, setup, teardown),
