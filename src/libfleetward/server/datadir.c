@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -86,6 +87,29 @@ out:
 	return rc;
 }
 
+/* One server per data directory: two would each believe their caches (tokens, device state)
+ * and sign metadata versions independently. The lock is released when the process ends. */
+static int lock_datadir(struct flw_datadir *dd, struct flw_diag *diag)
+{
+	char *path = flw_fs_join(dd->root, "lock");
+	int rc = 0;
+
+	if (!path)
+		return FLW_ENOMEM;
+	dd->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (dd->lock_fd < 0)
+		rc = flw_diag_errno(diag, errno, path, "opening the lock file '%s'", path);
+	else if (flock(dd->lock_fd, LOCK_EX | LOCK_NB) != 0)
+		rc = errno == EWOULDBLOCK
+			     ? flw_diag_set(diag, FLW_ECONFLICT, path,
+					    "data directory '%s' is in use by another fleetwardd "
+					    "(it holds '%s'); stop it or choose another --data",
+					    dd->root, path)
+			     : flw_diag_errno(diag, errno, path, "locking '%s'", path);
+	flw_free(path);
+	return rc;
+}
+
 int flw_datadir_open(struct flw_datadir *dd, const char *root, struct flw_diag *diag)
 {
 	int rc = FLW_ENOMEM;
@@ -100,6 +124,8 @@ int flw_datadir_open(struct flw_datadir *dd, const char *root, struct flw_diag *
 	if ((rc = flw_fs_mkdirs(root, 0700, diag)) != 0 ||
 	    (rc = flw_fs_mkdirs(dd->artifacts, 0700, diag)) != 0 ||
 	    (rc = flw_fs_mkdirs(dd->keys, 0700, diag)) != 0)
+		goto out;
+	if ((rc = lock_datadir(dd, diag)) != 0)
 		goto out;
 	if ((rc = load_or_create_signer(&dd->snapshot_key, dd->keys, "snapshot.key", diag)) != 0 ||
 	    (rc = load_or_create_signer(&dd->timestamp_key, dd->keys, "timestamp.key", diag)) != 0)
@@ -125,6 +151,8 @@ void flw_datadir_close(struct flw_datadir *dd)
 	flw_signer_free(dd->snapshot_key);
 	flw_signer_free(dd->timestamp_key);
 	flw_memzero(dd->token_key, sizeof(dd->token_key));
+	if (dd->lock_fd > 0)
+		close(dd->lock_fd);
 	memset(dd, 0, sizeof(*dd));
 }
 

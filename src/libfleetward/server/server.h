@@ -50,9 +50,11 @@ struct flw_datadir {
 	struct flw_signer *snapshot_key;
 	struct flw_signer *timestamp_key;
 	unsigned char token_key[FLW_MAC_KEY_BYTES];
+	int lock_fd; /* DATA/lock, flock()ed for the life of the process; <= 0: none */
 };
 /* Create the directories (0700) and keys on first use, load them otherwise. Key files that are
- * readable by group or others are refused (FLW_EPERM). */
+ * readable by group or others are refused (FLW_EPERM). The directory is locked (flock on
+ * DATA/lock): a second process on the same DATA gets FLW_ECONFLICT naming it. */
 int flw_datadir_open(struct flw_datadir *dd, const char *root, struct flw_diag *diag);
 void flw_datadir_close(struct flw_datadir *dd); /* wipes the token key; zeroed dd is fine */
 /* When the store holds no API token: create an admin token named "admin", write it to
