@@ -101,11 +101,11 @@ static int lock_datadir(struct flw_datadir *dd, struct flw_diag *diag)
 		rc = flw_diag_errno(diag, errno, path, "opening the lock file '%s'", path);
 	else if (flock(dd->lock_fd, LOCK_EX | LOCK_NB) != 0)
 		rc = errno == EWOULDBLOCK
-			     ? flw_diag_set(diag, FLW_ECONFLICT, path,
-					    "data directory '%s' is in use by another fleetwardd "
-					    "(it holds '%s'); stop it or choose another --data",
-					    dd->root, path)
-			     : flw_diag_errno(diag, errno, path, "locking '%s'", path);
+		             ? flw_diag_set(diag, FLW_ECONFLICT, path,
+		                            "data directory '%s' is in use by another fleetwardd "
+		                            "(it holds '%s'); stop it or choose another --data",
+		                            dd->root, path)
+		             : flw_diag_errno(diag, errno, path, "locking '%s'", path);
 	flw_free(path);
 	return rc;
 }
