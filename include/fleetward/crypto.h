@@ -84,5 +84,38 @@ FLW_EXPORT void flw_b64url_encode(char *out, const unsigned char *in, size_t n);
 FLW_EXPORT FLW_WARN_UNUSED int flw_b64url_decode(unsigned char *out, size_t out_cap,
                                                  size_t *len_out, const char *in, size_t in_len);
 
+/* ---- passphrase sealing (crypto/seal.c): Argon2id + XChaCha20-Poly1305, for key files ---- */
+#define FLW_PWHASH_SALT_BYTES 16 /* crypto_pwhash_SALTBYTES */
+#define FLW_AEAD_KEY_BYTES    32
+#define FLW_AEAD_NONCE_BYTES  24 /* XChaCha20: random nonces are safe */
+#define FLW_AEAD_TAG_BYTES    16
+/* Argon2id cost. Defaults: libsodium's "moderate" (3 passes, 256 MiB, about 0.5 s). Files from
+ * outside are refused (FLW_ELIMIT) outside [MIN, MAX] so a tampered file cannot ask for
+ * unbounded time or memory. */
+#define FLW_PWHASH_OPSLIMIT_DEFAULT 3u
+#define FLW_PWHASH_MEMLIMIT_DEFAULT (256u * 1024u * 1024u)
+#define FLW_PWHASH_OPSLIMIT_MIN     1u
+#define FLW_PWHASH_OPSLIMIT_MAX     16u
+#define FLW_PWHASH_MEMLIMIT_MIN     (8u * 1024u)
+#define FLW_PWHASH_MEMLIMIT_MAX     (1024u * 1024u * 1024u)
+#define FLW_PASSPHRASE_MAX          1024 /* bytes, without the NUL */
+
+/* Argon2id (version 1.3) key from a passphrase and salt. FLW_ELIMIT for costs out of range,
+ * FLW_ENOMEM when the memory cannot be had. */
+FLW_EXPORT FLW_WARN_UNUSED int flw_pwhash_argon2id(unsigned char key[FLW_AEAD_KEY_BYTES],
+                                                   const char *pass, size_t pass_len,
+                                                   const unsigned char salt[FLW_PWHASH_SALT_BYTES],
+                                                   uint64_t opslimit, uint64_t memlimit);
+/* XChaCha20-Poly1305 (IETF). seal: ct holds len + FLW_AEAD_TAG_BYTES. open: pt holds
+ * ct_len - FLW_AEAD_TAG_BYTES; 0, or FLW_EAUTH (wrong key, tampered ct/nonce/ad) with pt wiped. */
+FLW_EXPORT FLW_WARN_UNUSED int flw_aead_seal(unsigned char *ct, const void *pt, size_t len,
+                                             const void *ad, size_t ad_len,
+                                             const unsigned char nonce[FLW_AEAD_NONCE_BYTES],
+                                             const unsigned char key[FLW_AEAD_KEY_BYTES]);
+FLW_EXPORT FLW_WARN_UNUSED int flw_aead_open(void *pt, const unsigned char *ct, size_t ct_len,
+                                             const void *ad, size_t ad_len,
+                                             const unsigned char nonce[FLW_AEAD_NONCE_BYTES],
+                                             const unsigned char key[FLW_AEAD_KEY_BYTES]);
+
 FLW_END_DECLS
 #endif /* FLW_CRYPTO_H */

@@ -75,18 +75,67 @@ FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_key_to_json(const struct flw_tuf_key *k, 
 FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_key_from_json(const json_t *obj, struct flw_tuf_key *out,
                                                      struct flw_diag *diag);
 
-/* Something that can sign. Today an Ed25519 private key in memory (from a key file); the ops
- * table lets a PKCS#11 token or an encrypted key file plug in later without callers changing. */
+/* Something that can sign: an Ed25519 key in memory (from a plain or passphrase-encrypted key
+ * file) or a key on a PKCS#11 token that never leaves it. Callers see only the public key.
+ * Key file formats and the PKCS#11 URI subset: docs/KEYS.md. */
 struct flw_signer;
 FLW_EXPORT FLW_WARN_UNUSED int flw_signer_generate(struct flw_signer **out);
-/* Key file (JSON, mode 0600): {"keytype":"ed25519","scheme":"ed25519",
- * "keyval":{"public":hex,"private":hex-of-32-byte-seed}}. Refuses a file readable by group or
- * others with FLW_EPERM. */
+
+/* Asked for the passphrase of an encrypted key file. Write it (no NUL needed) into buf, at most
+ * cap bytes, and its length to *len_out; return 0, or an FLW_E* code that the load returns
+ * (e.g. FLW_EAUTH when none can be had). `what` names the key for a prompt; confirm is 1 when a
+ * new passphrase is being chosen (ask twice). The library wipes buf afterwards. */
+typedef int (*flw_passphrase_fn)(char *buf, size_t cap, size_t *len_out, const char *what,
+                                 int confirm, void *payload);
+
+#define FLW_SIGNER_OPTS_VERSION 1
+/* NULL opts = all defaults: no passphrase (encrypted files fail with FLW_EAUTH), the default
+ * PKCS#11 module, no PIN. */
+struct flw_signer_opts {
+	unsigned version; /* FLW_SIGNER_OPTS_VERSION */
+	flw_passphrase_fn passphrase;
+	void *passphrase_payload;
+	const char *pkcs11_module; /* NULL: the URI's module-path, else FLW_PKCS11_DEFAULT_MODULE */
+	const char *pkcs11_pin;    /* user PIN; NULL: the URI's pin-source, else no login */
+	uint64_t kdf_opslimit;     /* saving encrypted files; 0: FLW_PWHASH_OPSLIMIT_DEFAULT */
+	uint64_t kdf_memlimit;     /* 0: FLW_PWHASH_MEMLIMIT_DEFAULT */
+};
+#define FLW_PKCS11_DEFAULT_MODULE "p11-kit-proxy.so"
+#define FLW_PKCS11_URI_MAX        1024
+
+/* Load a signer from spec: a "pkcs11:" URI (RFC 7512 subset: token, object, id, serial,
+ * manufacturer, model, type=private; query module-path, pin-source, pin-value) or a key file.
+ * Key files (mode 0600 or stricter, else FLW_EPERM):
+ *   plain:     {"keytype":"ed25519","scheme":"ed25519","keyval":{"public":hex,"private":hex}}
+ *   encrypted: {"keytype":..,"scheme":..,"keyval":{"public":hex},"encrypted":{...}}
+ * Encrypted files ask opts->passphrase; a wrong passphrase or any tampering is FLW_EAUTH
+ * ("wrong passphrase or damaged key file"). PKCS#11: FLW_ENOTFOUND (no such token or key),
+ * FLW_EAUTH (PIN needed or wrong), FLW_EIO (module or token failure), FLW_ECONFLICT (URI
+ * matches several). Secrets (seed, passphrase, PIN copies) are wiped before returning. */
+FLW_EXPORT FLW_WARN_UNUSED int flw_signer_load(struct flw_signer **out, const char *spec,
+                                               const struct flw_signer_opts *opts,
+                                               struct flw_diag *diag);
+/* flw_signer_load(out, path, NULL, diag) */
 FLW_EXPORT FLW_WARN_UNUSED int flw_signer_load_file(struct flw_signer **out, const char *path,
                                                     struct flw_diag *diag);
-/* Writes the private key file atomically with mode 0600; FLW_ECONFLICT if it exists. */
+/* Writes the private key file atomically with mode 0600; FLW_ECONFLICT if it exists, FLW_EPERM
+ * for a signer whose secret cannot leave its token. */
 FLW_EXPORT FLW_WARN_UNUSED int flw_signer_save_file(const struct flw_signer *s, const char *path,
                                                     struct flw_diag *diag);
+/* Same; with opts->passphrase set (asked with confirm = 1) the seed is sealed (encrypted file,
+ * Argon2id with opts' costs + XChaCha20-Poly1305, the public key as associated data). An empty
+ * passphrase is refused (FLW_EINVAL). */
+FLW_EXPORT FLW_WARN_UNUSED int flw_signer_save(const struct flw_signer *s, const char *path,
+                                               const struct flw_signer_opts *opts,
+                                               struct flw_diag *diag);
+/* Generate an Ed25519 key pair on the token named by uri (CKM_EC_EDWARDS_KEY_PAIR_GEN; private
+ * key sensitive, not extractable; label = object=, CKA_ID = id= or 16 random bytes). Needs a
+ * PIN. FLW_ECONFLICT if the token already holds a key with that label. */
+FLW_EXPORT FLW_WARN_UNUSED int flw_signer_generate_pkcs11(struct flw_signer **out, const char *uri,
+                                                          const struct flw_signer_opts *opts,
+                                                          struct flw_diag *diag);
+/* 1 if s signs on a PKCS#11 token, else 0 */
+FLW_EXPORT int flw_signer_is_pkcs11(const struct flw_signer *s);
 FLW_EXPORT const struct flw_tuf_key *flw_signer_key(const struct flw_signer *s); /* borrowed */
 FLW_EXPORT FLW_WARN_UNUSED int flw_signer_sign(const struct flw_signer *s, const void *msg,
                                                size_t len,
@@ -182,6 +231,13 @@ struct flw_tuf_fetcher {
 	int (*fetch_meta)(void *payload, const char *name, size_t max_len, struct flw_buf *out,
 	                  struct flw_diag *diag);
 	void *payload;
+	/* Optional (NULL: flw_tuf_client_download() is unavailable). Stream the target at `path`
+	 * (relative to the targets base) into sink(ctx, bytes, n) as it arrives. A sink error
+	 * (FLW_ELIMIT once more than max_len bytes came) must stop the transfer and be returned.
+	 * Return 0, FLW_ENOTFOUND, FLW_ENET or the sink's error. */
+	int (*fetch_target)(void *payload, const char *path, uint64_t max_len,
+	                    int (*sink)(void *ctx, const void *p, size_t n), void *ctx,
+	                    struct flw_diag *diag);
 };
 #define FLW_TUF_FETCHER_VERSION 1
 
@@ -201,13 +257,53 @@ FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_client_init(const char *dir, const void *
  * FLW_EROLLBACK, FLW_EHASH, FLW_ELIMIT, FLW_EFORMAT, FLW_ENET, with the attack named in diag. */
 FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_client_refresh(struct flw_tuf_client *c, time_t now,
                                                       struct flw_diag *diag);
-/* Look a target up in the trusted targets (after a successful refresh). */
+/* Look a target up (after a successful refresh) with the search of flw_tuf_client_find(),
+ * then read fleetward's fields from its entry. */
 FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_client_target(struct flw_tuf_client *c, const char *name,
                                                      struct flw_tuf_target *out,
                                                      struct flw_diag *diag);
 /* URL path of a target under the targets base with consistent snapshots:
  * "fw/<sha256hex>.cam.img" for "fw/cam.img". Returns a new string or NULL. */
 FLW_EXPORT char *flw_tuf_target_path(const struct flw_tuf_target *t);
+
+/* ---- any target, delegations, download (conformance CLI; TUF spec 5.6, 5.7) ------------- */
+/* Limits of the target search (python-tuf's defaults). */
+#define FLW_TUF_MAX_DELEGATIONS 32   /* delegated roles visited in one search */
+#define FLW_TUF_TARGET_PATH_MAX 4096 /* bytes of a target path */
+
+/* A target as TUF knows it: path, length and the hashes we can check. */
+struct flw_tuf_targetinfo {
+	char *path; /* owned: flw_tuf_targetinfo_clear() frees it */
+	uint64_t length;
+	int has_sha256;
+	unsigned char sha256[FLW_SHA256_BYTES];
+	int has_sha512;
+	unsigned char sha512[64];
+	unsigned n_unsupported; /* listed hash algorithms we cannot compute: never verifies */
+};
+FLW_EXPORT void flw_tuf_targetinfo_clear(struct flw_tuf_targetinfo *t);
+
+/* Search target `path` (any string up to FLW_TUF_TARGET_PATH_MAX bytes) after a successful
+ * refresh: top-level targets, then delegated roles in pre-order depth-first order (honouring
+ * `terminating`, paths / path_hash_prefixes, at most FLW_TUF_MAX_DELEGATIONS roles, each role
+ * visited once). Each delegated role must be listed in the trusted snapshot; its trusted copy
+ * (dir/<percent-encoded role>.json) is used only while it verifies against the keys of the
+ * delegator the search came through, else <version>.<role>.json is fetched, checked against
+ * the snapshot, verified and persisted. FLW_ENOTFOUND when no role provides the target;
+ * any failed check is an error (the search stops). */
+FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_client_find(struct flw_tuf_client *c, const char *path,
+                                                   struct flw_tuf_targetinfo *out,
+                                                   struct flw_diag *diag);
+/* 1 if the file at `file` has t's length and all of t's hashes, 0 if not or absent. */
+FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_target_cached(const struct flw_tuf_targetinfo *t,
+                                                     const char *file, struct flw_diag *diag);
+/* Download t through fetcher->fetch_target (hash-prefixed name when the root uses consistent
+ * snapshots), stopping after t->length bytes; the bytes must have exactly t's length and match
+ * every listed hash. The file appears at `dest` (atomically) only when they do; a failed
+ * download leaves nothing behind. FLW_ELIMIT (endless data), FLW_EHASH (wrong software), ... */
+FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_client_download(struct flw_tuf_client *c,
+                                                       const struct flw_tuf_targetinfo *t,
+                                                       const char *dest, struct flw_diag *diag);
 
 FLW_END_DECLS
 #endif /* FLW_TUF_H */

@@ -29,18 +29,43 @@ static const struct cli_opt global_opts[] = {
 static const struct cli_opt help_opts[] = { { "list", 0, 0, NULL,
 	                                      "one command per line (for scripts and tests)" },
 	                                    { NULL, 0, 0, NULL, NULL } };
+/* how every command that signs finds its keys (src/cli/keys.c, docs/KEYS.md) */
+#define CLI_OPT_PASSPHRASE_FILE                                                             \
+	{                                                                                   \
+		"passphrase-file", 0, CLI_OPT_VALUE, "FILE",                                \
+		        "passphrase of encrypted key files (or $FLEETWARD_KEY_PASSPHRASE; " \
+		        "default: ask)"                                                     \
+	}
+#define CLI_OPT_PKCS11_MODULE                                                           \
+	{                                                                               \
+		"pkcs11-module", 0, CLI_OPT_VALUE, "LIB",                               \
+		        "PKCS#11 module for pkcs11: keys (or $FLEETWARD_PKCS11_MODULE)" \
+	}
+#define CLI_OPT_PIN_FILE                                                          \
+	{                                                                         \
+		"pin-file", 0, CLI_OPT_VALUE, "FILE",                             \
+		        "PKCS#11 user PIN, first line (or $FLEETWARD_PKCS11_PIN)" \
+	}
+#define CLI_KEY_OPTS CLI_OPT_PASSPHRASE_FILE, CLI_OPT_PKCS11_MODULE, CLI_OPT_PIN_FILE
 static const struct cli_opt keygen_opts[] = {
-	{ "output", 'o', CLI_OPT_VALUE | CLI_OPT_REQUIRED, "PATH",
+	{ "output", 'o', CLI_OPT_VALUE, "PATH",
 	  "private key file (mode 0600); the public key goes to PATH.pub" },
+	{ "encrypt", 0, 0, NULL, "seal the key file under a passphrase (Argon2id, XChaCha20)" },
+	{ "pkcs11", 0, CLI_OPT_VALUE, "URI",
+	  "generate the key on a PKCS#11 token (pkcs11:token=T;object=LABEL); -o PATH then "
+	  "writes only PATH.pub" },
+	CLI_KEY_OPTS,
 	{ NULL, 0, 0, NULL, NULL }
 };
 static const struct cli_opt repo_init_opts[] = {
-	{ "root-key", 0, CLI_OPT_VALUE | CLI_OPT_REQUIRED | CLI_OPT_REPEAT, "FILE",
-	  "root signing key (repeat for several)" },
+	{ "root-key", 0, CLI_OPT_VALUE | CLI_OPT_REQUIRED | CLI_OPT_REPEAT, "KEY",
+	  "root signing key: key file or pkcs11: URI (repeat for several)" },
 	{ "root-threshold", 0, CLI_OPT_VALUE, "N", "root signatures needed (default 1)" },
-	{ "targets-key", 0, CLI_OPT_VALUE | CLI_OPT_REQUIRED, "FILE", "release signing key" },
+	{ "targets-key", 0, CLI_OPT_VALUE | CLI_OPT_REQUIRED, "KEY",
+	  "release signing key: key file or pkcs11: URI" },
 	{ "expires-days", 0, CLI_OPT_VALUE, "N", "root lifetime in days (default 365)" },
 	{ "output", 'o', CLI_OPT_VALUE, "FILE", "where to write root.json (default ./root.json)" },
+	CLI_KEY_OPTS,
 	{ NULL, 0, 0, NULL, NULL }
 };
 static const struct cli_opt repo_root_opts[] = { { "output", 'o', CLI_OPT_VALUE, "FILE",
@@ -53,12 +78,14 @@ static const struct cli_opt release_create_opts[] = {
 	{ "hardware", 0, CLI_OPT_VALUE | CLI_OPT_REQUIRED | CLI_OPT_REPEAT, "HWID",
 	  "compatible hardware id (repeat for several)" },
 	{ "security-version", 0, CLI_OPT_VALUE, "N", "anti-rollback counter (default 0)" },
-	{ "key", 0, CLI_OPT_VALUE | CLI_OPT_REQUIRED, "FILE", "targets signing key" },
+	{ "key", 0, CLI_OPT_VALUE | CLI_OPT_REQUIRED, "KEY",
+	  "targets signing key: key file or pkcs11: URI" },
 	{ "targets", 0, CLI_OPT_VALUE, "CURRENT.json",
 	  "current targets metadata (offline); default: fetched from the server" },
 	{ "expires-days", 0, CLI_OPT_VALUE, "N", "lifetime of the new metadata (default 90)" },
 	{ "output", 'o', CLI_OPT_VALUE, "NEW.json",
 	  "output file (default <basename of PATH>.targets.json)" },
+	CLI_KEY_OPTS,
 	{ NULL, 0, 0, NULL, NULL }
 };
 static const struct cli_opt release_upload_opts[] = {
@@ -106,8 +133,8 @@ static const struct cli_cmd commands[] = {
 	/* name, sub, summary, usage, options, min_pos, max_pos, flags, handler */
 	{ "help", NULL, "show help for all commands or for one", "[COMMAND [SUBCOMMAND]] [--list]",
 	  help_opts, 0, 2, 0, cli_cmd_help },
-	{ "keygen", NULL, "create an Ed25519 signing key (offline)", "-o PATH", keygen_opts, 0, 0,
-	  0, cli_cmd_keygen },
+	{ "keygen", NULL, "create an Ed25519 signing key (offline)",
+	  "-o PATH [--encrypt] | --pkcs11 URI [-o PATH]", keygen_opts, 0, 0, 0, cli_cmd_keygen },
 	{ "repo", "init", "create, sign and upload root v1 and an empty targets v1",
 	  "--root-key FILE [--root-key FILE...] [--root-threshold N] --targets-key FILE "
 	  "[--expires-days N] [-o root.json]",

@@ -198,8 +198,11 @@ int cli_action(struct cli_ctx *ctx, const char *method, char *path, json_t *body
 
 /* ---- shared helpers for the offline commands (cmd_repo.c) ------------------------------- */
 struct flw_signer;
-/* Load a signing key file; prints why not (with a hint for a bad mode) -> CLI_EXIT_FAIL */
-int cli_load_signer(const struct cli_ctx *ctx, const char *path, struct flw_signer **out);
+/* Load a signing key (keys.c): a key file, plain or encrypted (passphrase from
+ * --passphrase-file, $FLEETWARD_KEY_PASSPHRASE or the terminal), or a pkcs11: URI (module
+ * --pkcs11-module/$FLEETWARD_PKCS11_MODULE, PIN --pin-file/$FLEETWARD_PKCS11_PIN); prints why
+ * not, with a hint -> CLI_EXIT_FAIL */
+int cli_load_signer(const struct cli_ctx *ctx, const char *spec, struct flw_signer **out);
 /* Write a file atomically; prints why not -> CLI_EXIT_FAIL */
 int cli_write_file(const struct cli_ctx *ctx, const char *path, const void *data, size_t len,
                    unsigned mode);

@@ -21,26 +21,6 @@
 #define CLI_ROOT_DAYS_DEFAULT 365
 #define CLI_DAYS_MAX          3650
 
-int cli_load_signer(const struct cli_ctx *ctx, const char *path, struct flw_signer **out)
-{
-	struct flw_diag diag = { 0 };
-	char msg[FLW_DIAG_MSG_MAX + FLW_DIAG_PATH_MAX + 32];
-	int frc = flw_signer_load_file(out, path, &diag);
-
-	if (frc == 0)
-		return 0;
-	if (frc == FLW_ENOTFOUND)
-		cli_fail(ctx, "no key file '%s'", path);
-	else
-		cli_fail(ctx, "cannot load the key '%s': %s", path,
-		         flw_diag_format(&diag, msg, sizeof(msg)));
-	if (frc == FLW_EPERM)
-		cli_hint("a private key must be readable by its owner only: chmod 600 '%s'", path);
-	else if (frc == FLW_ENOTFOUND)
-		cli_hint("create one with 'fleetward keygen -o %s'", path);
-	return CLI_EXIT_FAIL;
-}
-
 int cli_write_file(const struct cli_ctx *ctx, const char *path, const void *data, size_t len,
                    unsigned mode)
 {
