@@ -1,5 +1,6 @@
 /* fuzz/tuf_meta_fuzzer.c - TUF metadata from the network: root parsing, threshold
- * verification as every role against a fixed test root, reading verified targets, and the
+ * verification as every role against a fixed test root, reading verified targets, the
+ * structure check of (delegated) targets with path matching against its delegations, and the
  * canonical JSON round trip (canonical -> parse -> canonical must be byte-identical).
  *
  * TEST_ROOT is fuzz/corpora/tuf_meta/root.json: every role held by the RFC 8032 test key 1
@@ -15,6 +16,7 @@
 #include "fleetward/error.h"
 #include "fleetward/json.h"
 #include "fleetward/tuf.h"
+#include "meta/tuf_private.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -87,6 +89,41 @@ static void verify_all(const uint8_t *data, size_t size)
 	}
 }
 
+/* targets "signed" from outside (as a delegated role's would be before its signatures are
+ * checked against its delegator's keys): the structure check, then path matching */
+static void targets_structure(const uint8_t *data, size_t size)
+{
+	static const char *const paths[] = { "a", "fw/cam.img", "releases/x/x_v1", "*", "" };
+	json_t *env = NULL;
+	json_t *sgn;
+	json_t *roles;
+	json_t *r;
+	size_t i;
+	size_t j;
+
+	if (flw_tuf__envelope_parse(&env, data, size, FLW_TUF_TARGETS_MAX_BYTES, NULL) != 0)
+		return;
+	sgn = json_object_get(env, "signed");
+	if (flw_tuf__targets_check(sgn, NULL) == 0) {
+		roles = json_object_get(json_object_get(sgn, "delegations"), "roles");
+		json_array_foreach(roles, i, r)
+		{
+			const char *name = json_string_value(json_object_get(r, "name"));
+			char *q;
+
+			if (!name || flw_tuf_role_from_string(name) >= 0)
+				abort(); /* the check promised a name that is no top-level role's */
+			q = flw_tuf__quote(name);
+			if (q && strchr(q, '/'))
+				abort(); /* a quoted role name never holds a path separator */
+			flw_free(q);
+			for (j = 0; j < sizeof(paths) / sizeof(paths[0]); j++)
+				(void)flw_tuf__role_matches(r, paths[j]);
+		}
+	}
+	json_decref(env);
+}
+
 /* canonical -> parse -> canonical is stable (unless raw control bytes make it unparsable) */
 static void canonical_round_trip(const uint8_t *data, size_t size)
 {
@@ -130,6 +167,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		flw_tuf_root_free(r);
 	}
 	verify_all(data, size);
+	targets_structure(data, size);
 	canonical_round_trip(data, size);
 	return 0;
 }

@@ -7,8 +7,10 @@
  * bytes a client stores are the bytes that were signed over plus the signatures.
  *
  * Verification is default-deny: a role is trusted only when at least `threshold` distinct
- * keys listed for the role in the trusted root produced valid signatures. A keyid counts once,
- * and one public key listed under two keyids counts once. Threshold 0 is invalid.
+ * keys listed for the role in the trusted root produced valid signatures. A keyid counts once
+ * (signatures listing a keyid twice are refused), and one public key listed under two keyids
+ * counts once. Threshold 0 is invalid. fleetward signs with Ed25519; verification also takes
+ * ecdsa-sha2-nistp256, rsassa-pss-sha256 and rsa-pkcs1v15-sha256 keys (other repositories).
  *
  * Repository side (CLI and server): flw_signer, flw_tuf_sign(), flw_tuf_make_*().
  * Client side (agent, conformance CLI): struct flw_tuf_client.

@@ -18,19 +18,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crypto/tuf_pkey.h"
 #include "fleetward/alloc.h"
 #include "fleetward/buf.h"
 #include "fleetward/error.h"
 #include "fleetward/fs.h"
 #include "fleetward/json.h"
 #include "tuf_private.h"
-
-struct flw_tuf_client {
-	char *dir;
-	struct flw_tuf_fetcher fetcher;
-	struct flw_tuf_root *root;
-	json_t *targets; /* verified targets "signed" after a successful refresh, else NULL */
-};
 
 static const char *const trusted_file[_FLW_TUF_ROLE_MAX] = {
 	[FLW_TUF_ROOT] = "root.json",
@@ -84,23 +78,23 @@ static int check_expiry(const json_t *sgn, int role, time_t now, struct flw_diag
 	                    flw_tuf_role_to_string(role), when);
 }
 
-static int read_trusted(const struct flw_tuf_client *c, int role, struct flw_buf *out,
-                        struct flw_diag *diag)
+int flw_tuf__read_file(const struct flw_tuf_client *c, const char *file, size_t max,
+                       struct flw_buf *out, struct flw_diag *diag)
 {
-	char *path = flw_fs_join(c->dir, trusted_file[role]);
+	char *path = flw_fs_join(c->dir, file);
 	int rc = FLW_ENOMEM;
 
-	flw_buf_init(out, flw_tuf__role_max(role));
+	flw_buf_init(out, max);
 	if (path)
 		rc = flw_fs_read_all(path, out, diag);
 	flw_free(path);
 	return rc;
 }
 
-static int persist(const struct flw_tuf_client *c, int role, const struct flw_buf *b,
-                   struct flw_diag *diag)
+int flw_tuf__write_file(const struct flw_tuf_client *c, const char *file, const struct flw_buf *b,
+                        struct flw_diag *diag)
 {
-	char *path = flw_fs_join(c->dir, trusted_file[role]);
+	char *path = flw_fs_join(c->dir, file);
 	int rc = FLW_ENOMEM;
 
 	if (path)
@@ -108,6 +102,18 @@ static int persist(const struct flw_tuf_client *c, int role, const struct flw_bu
 		                         diag);
 	flw_free(path);
 	return rc;
+}
+
+static int read_trusted(const struct flw_tuf_client *c, int role, struct flw_buf *out,
+                        struct flw_diag *diag)
+{
+	return flw_tuf__read_file(c, trusted_file[role], flw_tuf__role_max(role), out, diag);
+}
+
+static int persist(const struct flw_tuf_client *c, int role, const struct flw_buf *b,
+                   struct flw_diag *diag)
+{
+	return flw_tuf__write_file(c, trusted_file[role], b, diag);
 }
 
 static int remove_trusted(const struct flw_tuf_client *c, int role, struct flw_diag *diag)
@@ -148,8 +154,8 @@ static int load_trusted(const struct flw_tuf_client *c, int role, json_t **out,
 	return rc;
 }
 
-static int fetch(const struct flw_tuf_client *c, const char *name, size_t max, struct flw_buf *out,
-                 struct flw_diag *diag)
+int flw_tuf__fetch(const struct flw_tuf_client *c, const char *name, size_t max,
+                   struct flw_buf *out, struct flw_diag *diag)
 {
 	int rc;
 
@@ -176,7 +182,7 @@ static int next_root(struct flw_tuf_client *c, const struct flw_tuf_root *first,
 	int rc;
 
 	snprintf(name, sizeof(name), "%" PRId64 ".root.json", want);
-	rc = fetch(c, name, FLW_TUF_ROOT_MAX_BYTES, &b, diag);
+	rc = flw_tuf__fetch(c, name, FLW_TUF_ROOT_MAX_BYTES, &b, diag);
 	if (rc == FLW_ENOTFOUND) {
 		flw_diag_clear(diag);
 		rc = 1;
@@ -215,22 +221,35 @@ out:
 	return rc;
 }
 
+/* 1 if role has the same keyids, with the same public keys, and threshold in a and b */
 static int same_keys(const struct flw_tuf_root *a, const struct flw_tuf_root *b, int role)
 {
-	struct flw_tuf_role_keys ka;
-	struct flw_tuf_role_keys kb;
+	const struct flw_tuf__rolekeys *ka = flw_tuf__root_rolekeys(a, role);
+	const struct flw_tuf__rolekeys *kb = flw_tuf__root_rolekeys(b, role);
 	size_t i;
 	size_t j;
 
-	if (flw_tuf_root_role(a, role, &ka) != 0 || flw_tuf_root_role(b, role, &kb) != 0 ||
-	    ka.n_keys != kb.n_keys)
+	if (!ka || !kb || ka->n != kb->n || ka->threshold != kb->threshold)
 		return 0;
-	for (i = 0; i < ka.n_keys; i++) {
-		for (j = 0; j < kb.n_keys; j++)
-			if (strcmp(ka.keys[i].keyid, kb.keys[j].keyid) == 0 &&
-			    memcmp(ka.keys[i].pk, kb.keys[j].pk, FLW_ED25519_PK_BYTES) == 0)
-				break;
-		if (j == kb.n_keys)
+	for (i = 0; i < ka->n; i++) {
+		const struct flw_tuf__vkey *va =
+		        flw_tuf__keyring_get(flw_tuf__root_keyring(a), ka->keyids[i]);
+
+		for (j = 0; j < kb->n; j++) {
+			const struct flw_tuf__vkey *vb =
+			        flw_tuf__keyring_get(flw_tuf__root_keyring(b), kb->keyids[j]);
+
+			if (strcmp(ka->keyids[i], kb->keyids[j]) != 0)
+				continue;
+			if ((!va || !va->pk) != (!vb || !vb->pk))
+				return 0;
+			if (va && va->pk &&
+			    memcmp(flw_pkey_fingerprint(va->pk), flw_pkey_fingerprint(vb->pk),
+			           FLW_PKEY_FP_BYTES) != 0)
+				return 0;
+			break;
+		}
+		if (j == kb->n)
 			return 0;
 	}
 	return 1;
@@ -308,7 +327,7 @@ static int update_timestamp(struct flw_tuf_client *c, time_t now, json_t **out,
 
 	flw_buf_init(&b, 0);
 	if ((rc = load_trusted(c, FLW_TUF_TIMESTAMP, &old, diag)) != 0 ||
-	    (rc = fetch(c, "timestamp.json", FLW_TUF_TIMESTAMP_MAX_BYTES, &b, diag)) != 0)
+	    (rc = flw_tuf__fetch(c, "timestamp.json", FLW_TUF_TIMESTAMP_MAX_BYTES, &b, diag)) != 0)
 		goto out;
 	rc = flw_tuf_verify(c->root, FLW_TUF_TIMESTAMP, b.data, b.len, &new, diag);
 	if (rc == FLW_ESIG)
@@ -330,11 +349,10 @@ out:
 
 /* ---- steps 3 and 4: snapshot and targets ----------------------------------------------------- */
 
-/* fetch <v>.<role>.json, capped at the listed length, and check length and hash */
+/* fetch <v>.<role>.json, capped at the listed length, and check length and hashes */
 static int fetch_pinned(const struct flw_tuf_client *c, int role, const struct flw_tuf_meta *m,
                         struct flw_buf *b, struct flw_diag *diag)
 {
-	unsigned char md[FLW_SHA256_BYTES];
 	const char *rn = flw_tuf_role_to_string(role);
 	size_t cap = flw_tuf__role_max(role);
 	char name[48];
@@ -346,21 +364,10 @@ static int fetch_pinned(const struct flw_tuf_client *c, int role, const struct f
 		snprintf(name, sizeof(name), "%" PRId64 ".%s.json", m->version, rn);
 	else
 		snprintf(name, sizeof(name), "%s.json", rn);
-	rc = fetch(c, name, cap, b, diag);
+	rc = flw_tuf__fetch(c, name, cap, b, diag);
 	if (rc != 0)
 		return rc;
-	if (m->length >= 0 && (uint64_t)b->len != (uint64_t)m->length)
-		return flw_diag_set(diag, FLW_EHASH, name,
-		                    "mix-and-match: '%s' has %zu bytes, %" PRId64 " listed", name,
-		                    b->len, m->length);
-	if (!m->has_sha256)
-		return 0;
-	rc = flw_sha256(b->data ? (const void *)b->data : "", b->len, md);
-	if (rc == 0 && flw_ct_memcmp(md, m->sha256, sizeof(md)) != 0)
-		rc = flw_diag_set(diag, FLW_EHASH, name,
-		                  "mix-and-match: sha256 of '%s' differs from the listed one",
-		                  name);
-	return rc;
+	return flw_tuf__meta_check(m, b->data, b->len, name, diag);
 }
 
 static int check_listed_version(const json_t *sgn, int role, int64_t want, struct flw_diag *diag)
@@ -440,6 +447,8 @@ static int update_pinned(struct flw_tuf_client *c, int role, const json_t *paren
 		goto out;
 	if (role == FLW_TUF_SNAPSHOT && old && (rc = check_snapshot(old, new, diag)) != 0)
 		goto out;
+	if (role == FLW_TUF_TARGETS && (rc = flw_tuf__targets_check(new, diag)) != 0)
+		goto out;
 	if ((rc = check_expiry(new, role, now, diag)) != 0 ||
 	    (rc = persist(c, role, &b, diag)) != 0)
 		goto out;
@@ -464,14 +473,19 @@ int flw_tuf_client_refresh(struct flw_tuf_client *c, time_t now, struct flw_diag
 	if (!c)
 		return FLW_EINVAL;
 	json_decref(c->targets); /* default-deny: nothing to look up until this refresh succeeds */
+	json_decref(c->snapshot);
 	c->targets = NULL;
+	c->snapshot = NULL;
+	c->now = now;
 	if ((rc = update_root(c, now, diag)) != 0 ||
 	    (rc = update_timestamp(c, now, &ts, diag)) != 0 ||
 	    (rc = update_pinned(c, FLW_TUF_SNAPSHOT, ts, "snapshot.json", now, &snap, diag)) != 0 ||
 	    (rc = update_pinned(c, FLW_TUF_TARGETS, snap, "targets.json", now, &tg, diag)) != 0)
 		goto out;
 	c->targets = tg;
+	c->snapshot = snap;
 	tg = NULL;
+	snap = NULL;
 out:
 	json_decref(ts);
 	json_decref(snap);
@@ -517,6 +531,7 @@ void flw_tuf_client_free(struct flw_tuf_client *c)
 		return;
 	flw_tuf_root_free(c->root);
 	json_decref(c->targets);
+	json_decref(c->snapshot);
 	flw_free(c->dir);
 	flw_free(c);
 }
@@ -545,9 +560,18 @@ out:
 int flw_tuf_client_target(struct flw_tuf_client *c, const char *name, struct flw_tuf_target *out,
                           struct flw_diag *diag)
 {
+	json_t *entry = NULL;
+	int rc;
+
 	if (!c || !name || !out)
 		return FLW_EINVAL;
 	if (!c->targets)
 		return flw_diag_set(diag, FLW_ESTATE, NULL, "no trusted targets: refresh first");
-	return flw_tuf_targets_get(c->targets, name, out, diag);
+	if (!flw_tuf__name_ok(name))
+		return flw_diag_set(diag, FLW_EFORMAT, "name", "invalid target name");
+	rc = flw_tuf__find_entry(c, name, &entry, diag);
+	if (rc == 0)
+		rc = flw_tuf__target_from_entry(name, entry, out, diag);
+	json_decref(entry);
+	return rc;
 }

@@ -1,10 +1,11 @@
-/* meta/tuf_root.c - a parsed root: for each top-level role, its usable keys and threshold
+/* meta/tuf_root.c - a parsed root: the keyring, and for each top-level role its keyids and
+ * threshold
  *
  * Parsing does not trust: callers verify the same bytes with flw_tuf_verify() (the old root
  * and the new root itself) before use. Keys are indexed by the keyid the root lists them under;
- * keys of other types than ed25519 and keyids without a key object are kept out of the role's
- * key list, so they can never count towards a threshold. Duplicate keyids in a role and a
- * threshold below 1 are malformed.
+ * keys of unsupported types and keyids without a key object can never count towards a
+ * threshold. Duplicate keyids in a role and a threshold below 1 are malformed. The ed25519
+ * keys of each role are also kept as struct flw_tuf_key for flw_tuf_root_role().
  */
 #include <string.h>
 
@@ -13,84 +14,50 @@
 #include "fleetward/json.h"
 #include "tuf_private.h"
 
-#define THRESHOLD_MAX 1024
-
 struct tuf_role {
 	struct flw_tuf_key keys[FLW_TUF_MAX_KEYS]; /* ed25519 keys listed for the role */
 	size_t n_keys;
 	unsigned threshold;
+	char ids[FLW_TUF_MAX_KEYS][FLW_SHA256_HEX]; /* all keyids listed (rk points here) */
+	struct flw_tuf__rolekeys rk;
 };
 
 struct flw_tuf_root {
 	int64_t version;
 	time_t expires;
 	int consistent_snapshot;
+	struct flw_tuf__keyring kr;
 	struct tuf_role roles[_FLW_TUF_ROLE_MAX];
 };
-
-/* every entry of signed.keys must be a well-formed key under a keyid of 1..64 characters */
-static int check_keys(const json_t *keys, struct flw_diag *diag)
-{
-	unsigned char pk[FLW_ED25519_PK_BYTES];
-	const char *id;
-	json_t *k;
-	int rc;
-
-	if (json_object_size(keys) > FLW_TUF_MAX_KEYS)
-		return flw_diag_set(diag, FLW_ELIMIT, "signed.keys", "more than %d keys",
-		                    FLW_TUF_MAX_KEYS);
-	json_object_foreach((json_t *)keys, id, k)
-	{
-		if (strlen(id) == 0 || strlen(id) > 64)
-			return flw_diag_set(diag, FLW_EFORMAT, "signed.keys",
-			                    "keyid must have 1 to 64 characters");
-		rc = flw_tuf__key_parse(k, pk, diag);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
-}
-
-static int id_listed_before(const json_t *ids, size_t n, const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(json_string_value(json_array_get(ids, i)), id) == 0)
-			return 1;
-	return 0;
-}
 
 static int parse_role(const json_t *roles, int role, const json_t *keys, struct tuf_role *out,
                       struct flw_diag *diag)
 {
 	const char *name = flw_tuf_role_to_string(role);
+	struct flw_tuf__rolekeys rk;
 	json_t *r = NULL;
-	json_t *ids = NULL;
-	json_t *id;
-	int64_t th = 0;
 	size_t i;
 	int rc;
 
 	if ((rc = flw_json_get_obj(roles, name, &r, 1, diag)) != 0 ||
-	    (rc = flw_json_get_arr(r, "keyids", &ids, FLW_TUF_MAX_KEYS, 1, diag)) != 0 ||
-	    (rc = flw_json_get_int(r, "threshold", &th, 1, THRESHOLD_MAX, 1, diag)) != 0)
+	    (rc = flw_tuf__rolekeys_parse(&rk, r, name, diag)) != 0)
 		return flw_tuf__required(rc, diag);
-	out->threshold = (unsigned)th;
-	json_array_foreach(ids, i, id)
-	{
-		const char *s = json_string_value(id);
+	out->threshold = rk.threshold;
+	for (i = 0; i < rk.n; i++) {
+		const char *s = rk.keyids[i];
 		struct flw_tuf_key *k = &out->keys[out->n_keys];
 
-		if (!s || id_listed_before(ids, i, s))
-			return flw_diag_set(diag, FLW_EFORMAT, name,
-			                    "role '%s': keyids must be distinct strings", name);
-		if (strlen(s) > 64 ||
-		    flw_tuf__key_parse(json_object_get(keys, s), k->pk, NULL) != 0)
-			continue; /* no such key, or not ed25519: cannot count */
+		if (strlen(s) > 64)
+			continue; /* no key can be listed under it: cannot count */
+		memcpy(out->ids[out->rk.n], s, strlen(s) + 1);
+		out->rk.keyids[out->rk.n] = out->ids[out->rk.n];
+		out->rk.n++;
+		if (flw_tuf__key_parse(json_object_get(keys, s), k->pk, NULL) != 0)
+			continue; /* no such key, or not ed25519 */
 		memcpy(k->keyid, s, strlen(s) + 1);
 		out->n_keys++;
 	}
+	out->rk.threshold = rk.threshold;
 	return 0;
 }
 
@@ -112,7 +79,7 @@ static int parse_signed_root(const json_t *sgn, struct flw_tuf_root *r, struct f
 	if ((rc = flw_json_get_obj(sgn, "keys", &keys, 1, diag)) != 0 ||
 	    (rc = flw_json_get_obj(sgn, "roles", &roles, 1, diag)) != 0)
 		return flw_tuf__required(rc, diag);
-	rc = check_keys(keys, diag);
+	rc = flw_tuf__keyring_parse(&r->kr, keys, diag);
 	for (i = 0; rc == 0 && i < _FLW_TUF_ROLE_MAX; i++)
 		rc = parse_role(roles, i, keys, &r->roles[i], diag);
 	return rc;
@@ -147,7 +114,22 @@ out:
 
 void flw_tuf_root_free(struct flw_tuf_root *r)
 {
+	if (!r)
+		return;
+	flw_tuf__keyring_free(&r->kr);
 	flw_free(r);
+}
+
+const struct flw_tuf__keyring *flw_tuf__root_keyring(const struct flw_tuf_root *r)
+{
+	return &r->kr;
+}
+
+const struct flw_tuf__rolekeys *flw_tuf__root_rolekeys(const struct flw_tuf_root *r, int role)
+{
+	if (!r || role < 0 || role >= _FLW_TUF_ROLE_MAX)
+		return NULL;
+	return &r->roles[role].rk;
 }
 
 int64_t flw_tuf_root_version(const struct flw_tuf_root *r)

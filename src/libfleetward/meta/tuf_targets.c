@@ -188,10 +188,28 @@ static int get_target(const json_t *entry, struct flw_tuf_target *t, struct flw_
 	return rc != 0 ? rc : get_custom(custom, t, diag);
 }
 
+int flw_tuf__target_from_entry(const char *name, const json_t *entry, struct flw_tuf_target *out,
+                               struct flw_diag *diag)
+{
+	struct flw_tuf_target t;
+	int rc;
+
+	if (!flw_tuf__name_ok(name))
+		return flw_diag_set(diag, FLW_EFORMAT, "name", "invalid target name");
+	if (!json_is_object(entry))
+		return flw_diag_set(diag, FLW_EFORMAT, name, "target: expected an object");
+	memset(&t, 0, sizeof(t));
+	memcpy(t.name, name, strlen(name) + 1);
+	rc = get_target(entry, &t, diag);
+	if (rc != 0)
+		return rc;
+	*out = t;
+	return 0;
+}
+
 int flw_tuf_targets_get(const json_t *targets_signed, const char *name, struct flw_tuf_target *out,
                         struct flw_diag *diag)
 {
-	struct flw_tuf_target t;
 	json_t *targets = NULL;
 	json_t *entry;
 	int rc;
@@ -206,15 +224,7 @@ int flw_tuf_targets_get(const json_t *targets_signed, const char *name, struct f
 	entry = json_object_get(targets, name);
 	if (!entry)
 		return flw_diag_set(diag, FLW_ENOTFOUND, name, "no target '%s'", name);
-	if (!json_is_object(entry))
-		return flw_diag_set(diag, FLW_EFORMAT, name, "target: expected an object");
-	memset(&t, 0, sizeof(t));
-	memcpy(t.name, name, strlen(name) + 1);
-	rc = get_target(entry, &t, diag);
-	if (rc != 0)
-		return rc;
-	*out = t;
-	return 0;
+	return flw_tuf__target_from_entry(name, entry, out, diag);
 }
 
 int flw_tuf_target_fits(const struct flw_tuf_target *t, const char *hwid)

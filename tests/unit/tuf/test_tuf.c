@@ -6,6 +6,7 @@
  * separators=(",",":")), hashlib.sha256, and the `cryptography` package's Ed25519 for the
  * RFC 8032 test key 1).
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -20,6 +21,8 @@
 #include "fleetward/fs.h"
 #include "fleetward/json.h"
 #include "fleetward/tuf.h"
+#include "crypto/tuf_pkey.h"
+#include "meta/tuf_private.h"
 #include "flw_test.h"
 
 #define NOW       ((time_t)1700000000)
@@ -441,7 +444,8 @@ static void test_signature_lengths_and_tamper(void **state)
 	                                       flw_signer_key(f->b)->keyid, "sig", hex65, good),
 	                             &d),
 	                 0);
-	/* one keyid, one chance: only its first signature entry is checked */
+	/* a keyid may appear once among the signatures (spec 5.4; tuf-conformance
+	 * test_duplicate_sig_keyids): two entries are refused whichever of them is good */
 	assert_int_equal(verify_sigs(r, f->targets,
 	                             json_pack("[{s:s,s:s},O]", "keyid", keyid, "sig", hex65, good),
 	                             &d),
@@ -449,7 +453,8 @@ static void test_signature_lengths_and_tamper(void **state)
 	assert_int_equal(verify_sigs(r, f->targets,
 	                             json_pack("[O,{s:s,s:s}]", good, "keyid", keyid, "sig", hex65),
 	                             &d),
-	                 0);
+	                 FLW_ESIG);
+	assert_non_null(strstr(d.msg, "twice"));
 	/* tampered signed field */
 	envelope(&b, f->targets, json_pack("[O]", good));
 	assert_int_equal(flw_tuf_verify(r, FLW_TUF_TARGETS, b.data, b.len, NULL, &d), 0);
@@ -657,7 +662,7 @@ static void test_targets(void **state)
 #define REPO_MAX 64
 
 struct repo_file {
-	char name[64];
+	char name[160];
 	struct flw_buf data;
 };
 
@@ -670,6 +675,8 @@ struct world {
 	struct flw_signer *snapshot_key;
 	struct flw_signer *ts_keys[2];
 	struct flw_tuf_client *client;
+	char log[REPO_MAX][160]; /* metadata names fetched, in order */
+	size_t n_log;
 };
 
 static struct repo_file *repo_find(struct world *w, const char *name)
@@ -701,8 +708,11 @@ static void repo_put(struct world *w, const char *name, struct flw_buf *b)
 static int repo_fetch(void *payload, const char *name, size_t max_len, struct flw_buf *out,
                       struct flw_diag *diag)
 {
-	struct repo_file *f = repo_find(payload, name);
+	struct world *w = payload;
+	struct repo_file *f = repo_find(w, name);
 
+	if (w->n_log < REPO_MAX)
+		snprintf(w->log[w->n_log++], sizeof(w->log[0]), "%s", name);
 	if (!f)
 		return flw_diag_set(diag, FLW_ENOTFOUND, name, "404");
 	if (f->data.len > max_len)
@@ -782,9 +792,30 @@ static void publish(struct world *w, int64_t tv, int64_t sv, int64_t tsv)
 	publish_timestamp(w, tsv, sv, NOW + DAY, w->ts_keys[0]);
 }
 
+/* targets are served from "t/<path>", three bytes per sink call */
+static int repo_fetch_target(void *payload, const char *path, uint64_t max_len,
+                             int (*sink)(void *ctx, const void *p, size_t n), void *ctx,
+                             struct flw_diag *diag)
+{
+	char name[200];
+	struct repo_file *f;
+	size_t i;
+	int rc = 0;
+
+	(void)max_len;
+	snprintf(name, sizeof(name), "t/%s", path);
+	f = repo_find(payload, name);
+	if (!f)
+		return flw_diag_set(diag, FLW_ENOTFOUND, name, "404");
+	for (i = 0; i < f->data.len && rc == 0; i += 3)
+		rc = sink(ctx, f->data.data + i, f->data.len - i < 3 ? f->data.len - i : 3);
+	return rc;
+}
+
 static void open_client(struct world *w)
 {
-	const struct flw_tuf_fetcher fetcher = { FLW_TUF_FETCHER_VERSION, repo_fetch, w };
+	const struct flw_tuf_fetcher fetcher = { FLW_TUF_FETCHER_VERSION, repo_fetch, w,
+		                                 repo_fetch_target };
 	struct flw_diag d;
 
 	flw_tuf_client_free(w->client);
@@ -1184,6 +1215,407 @@ static void test_client_untrusted_anchor(void **state)
 	flw_signer_free(other);
 }
 
+/* ---- delegations, path patterns, target download ---------------------------------------------- */
+
+static void test_path_patterns(void **state)
+{
+	json_t *r;
+
+	(void)state;
+	assert_true(flw_tuf__path_match("*", "a.txt"));
+	assert_false(flw_tuf__path_match("*", "dir/a.txt")); /* '*' never matches '/' */
+	assert_true(flw_tuf__path_match("*/*", "dir/a.txt"));
+	assert_true(flw_tuf__path_match("releases/*/*", "releases/x/x_v1"));
+	assert_false(flw_tuf__path_match("releases/*/*", "releases/x/y/z"));
+	assert_true(flw_tuf__path_match("*.py", "setup.py"));
+	assert_false(flw_tuf__path_match("*.py", "lib/setup.py"));
+	assert_false(flw_tuf__path_match("*.py", "SETUP.PY")); /* case-sensitive */
+	assert_true(flw_tuf__path_match("file?.txt", "file1.txt"));
+	assert_false(flw_tuf__path_match("file?.txt", "file12.txt"));
+	assert_false(flw_tuf__path_match("a?b", "a/b"));
+	assert_true(flw_tuf__path_match("v[0-9].bin", "v7.bin"));
+	assert_true(flw_tuf__path_match("a\\b", "a\\b")); /* no escapes: '\' is a character */
+	assert_true(flw_tuf__path_match("exact/path", "exact/path"));
+	/* path_hash_prefixes: sha256("fw/cam.img") starts with "88a8" */
+	r = parse("{\"name\":\"bin\",\"keyids\":[],\"threshold\":1,\"terminating\":false,"
+	          "\"path_hash_prefixes\":[\"00\",\"88a8\"]}");
+	assert_true(flw_tuf__role_matches(r, "fw/cam.img"));
+	assert_false(flw_tuf__role_matches(r, "fw/cam2.img"));
+	json_decref(r);
+	/* role names in URLs and file names */
+	{
+		char *q = flw_tuf__quote("../x y/%?#~_.-");
+
+		assert_string_equal(q, "..%2Fx%20y%2F%25%3F%23~_.-");
+		flw_free(q);
+	}
+}
+
+/* a delegated role object for signer k */
+static json_t *deleg(const char *name, const struct flw_signer *k, int terminating,
+                     const char *paths)
+{
+	json_t *r = json_pack("{s:s, s:[s], s:i, s:b, s:o}", "name", name, "keyids",
+	                      flw_signer_key(k)->keyid, "threshold", 1, "terminating", terminating,
+	                      "paths", parse(paths));
+
+	assert_non_null(r);
+	return r;
+}
+
+/* targets "signed" v with the given targets (or none) and delegations to roles (stolen) */
+static json_t *targets_with(int64_t v, json_t *targets, json_t *roles,
+                            struct flw_signer *const *keys, size_t n_keys)
+{
+	json_t *o = NULL;
+	json_t *kobj = json_object();
+	size_t i;
+
+	assert_int_equal(flw_tuf_make_targets(&o, v, NOW + 90 * DAY), 0);
+	if (targets)
+		json_object_set_new(o, "targets", targets);
+	for (i = 0; i < n_keys; i++) {
+		json_t *k = NULL;
+
+		assert_int_equal(flw_tuf_key_to_json(flw_signer_key(keys[i]), &k), 0);
+		json_object_set_new(kobj, flw_signer_key(keys[i])->keyid, k);
+	}
+	if (roles)
+		json_object_set_new(o, "delegations",
+		                    json_pack("{s:o, s:o}", "keys", kobj, "roles", roles));
+	else
+		json_decref(kobj);
+	return o;
+}
+
+static void put_signed(struct world *w, const char *name, json_t *o, struct flw_signer *k)
+{
+	struct flw_buf b;
+
+	sign(&b, o, &k, 1);
+	repo_put(w, name, &b);
+	json_decref(o);
+}
+
+/* snapshot v (targets.json at tv, each of roles at version 1) and timestamp v */
+static void publish_snapshot_with(struct world *w, int64_t v, int64_t tv, const char *const *roles,
+                                  size_t n)
+{
+	char name[32];
+	struct repo_file *t;
+	json_t *o = NULL;
+	size_t i;
+
+	snprintf(name, sizeof(name), "%" PRId64 ".targets.json", tv);
+	t = repo_find(w, name);
+	assert_non_null(t);
+	assert_int_equal(flw_tuf_make_snapshot(&o, v, NOW + 7 * DAY, tv, t->data.data, t->data.len),
+	                 0);
+	for (i = 0; i < n; i++) {
+		char *f = flw_asprintf("%s.json", roles[i]);
+
+		json_object_set_new(json_object_get(o, "meta"), f,
+		                    json_pack("{s:i}", "version", 1));
+		flw_free(f);
+	}
+	snprintf(name, sizeof(name), "%" PRId64 ".snapshot.json", v);
+	put_signed(w, name, o, w->snapshot_key);
+	publish_timestamp(w, v, v, NOW + DAY, w->ts_keys[0]);
+}
+
+static json_t *one_target(const char *path, const char *content)
+{
+	unsigned char md[FLW_SHA256_BYTES];
+	char hex[FLW_SHA256_HEX];
+
+	assert_int_equal(flw_sha256(content, strlen(content), md), 0);
+	flw_hex_encode(hex, md, sizeof(md));
+	return json_pack("{s:{s:i, s:{s:s}}}", path, "length", (int)strlen(content), "hashes",
+	                 "sha256", hex);
+}
+
+static void log_is(struct world *w, const char *const *want, size_t n)
+{
+	size_t i;
+
+	assert_int_equal(w->n_log, n);
+	for (i = 0; i < n; i++)
+		assert_string_equal(w->log[i], want[i]);
+}
+
+static int find(struct world *w, const char *path, struct flw_diag *d)
+{
+	struct flw_tuf_targetinfo t;
+	int rc;
+
+	memset(&t, 0, sizeof(t));
+	w->n_log = 0;
+	flw_diag_clear(d);
+	rc = flw_tuf_client_find(w->client, path, &t, d);
+	if (rc == 0)
+		assert_string_equal(t.path, path);
+	flw_tuf_targetinfo_clear(&t);
+	return rc;
+}
+
+/* pre-order DFS: order of appearance, paths per component, cycles, terminating */
+static void test_client_delegation_search(void **state)
+{
+	static const char *const roles[] = { "A", "B", "C", "D", "E" };
+	struct world *w = *state;
+	struct flw_signer *k = w->root_keys[1];
+	struct flw_diag d;
+
+	/* targets -> A (*.py), B (one or two components); A -> D; B -> C; C -> B (cycle),
+	 * C -> E (terminating, for t/ paths) */
+	put_signed(w, "1.A.json",
+	           targets_with(1, NULL, json_pack("[o]", deleg("D", k, 0, "[\"*\"]")), &k, 1), k);
+	put_signed(w, "1.B.json",
+	           targets_with(1, NULL, json_pack("[o]", deleg("C", k, 0, "[\"*\", \"*/*\"]")), &k,
+	                        1),
+	           k);
+	put_signed(w, "1.C.json",
+	           targets_with(1, NULL,
+	                        json_pack("[o,o]", deleg("B", k, 0, "[\"*\", \"*/*\"]"),
+	                                  deleg("E", k, 1, "[\"t/*\"]")),
+	                        &k, 1),
+	           k);
+	put_signed(w, "1.D.json", targets_with(1, one_target("found.py", "by D"), NULL, NULL, 0),
+	           k);
+	put_signed(w, "1.E.json", targets_with(1, NULL, NULL, NULL, 0), k);
+	put_signed(w, "2.targets.json",
+	           targets_with(2, NULL,
+	                        json_pack("[o,o]", deleg("A", k, 0, "[\"*.py\"]"),
+	                                  deleg("B", k, 0, "[\"*\", \"*/*\"]")),
+	                        &k, 1),
+	           w->targets_key);
+	publish_snapshot_with(w, 2, 2, roles, 5);
+	assert_int_equal(refresh(w, &d), 0);
+	{
+		static const char *const want[] = { "1.A.json", "1.D.json" };
+
+		assert_int_equal(find(w, "found.py", &d), 0);
+		log_is(w, want, 2);
+		trusted_is(w, "A.json", "1.A.json");
+		trusted_is(w, "D.json", "1.D.json");
+	}
+	{
+		/* "*.py" does not match across '/', nor another case; B and C are visited once */
+		static const char *const want[] = { "1.B.json", "1.C.json" };
+
+		assert_int_equal(find(w, "lib/found.py", &d), FLW_ENOTFOUND);
+		log_is(w, want, 2);
+		assert_int_equal(find(w, "FOUND.PY", &d), FLW_ENOTFOUND);
+		assert_int_equal(w->n_log, 0); /* B and C are trusted on disk now */
+	}
+	{
+		/* the terminating E: search ends there */
+		static const char *const want[] = { "1.E.json" };
+
+		assert_int_equal(find(w, "t/x", &d), FLW_ENOTFOUND);
+		log_is(w, want, 1);
+	}
+	/* the same search through a fresh client reads the verified copies from disk */
+	open_client(w);
+	assert_int_equal(refresh(w, &d), 0);
+	assert_int_equal(find(w, "found.py", &d), 0);
+	assert_int_equal(w->n_log, 0);
+}
+
+/* "diamond": a role reached through a second delegator is verified with ITS keys, also when a
+ * copy verified through the first one is trusted on disk */
+static void test_client_delegation_current_delegator(void **state)
+{
+	static const char *const roles[] = { "parent-a", "parent-b", "release" };
+	struct world *w = *state;
+	struct flw_signer *kp = w->root_keys[1];
+	struct flw_signer *ka = w->root_keys[2];
+	struct flw_signer *kb = w->ts_keys[1];
+	struct trusted before;
+	struct flw_diag d;
+	json_t *t = one_target("team-a/x", "A");
+	json_t *tb = one_target("team-b/x", "B");
+
+	json_object_update(t, tb);
+	json_decref(tb);
+	put_signed(w, "1.parent-a.json",
+	           targets_with(1, NULL,
+	                        json_pack("[o]", deleg("release", ka, 0, "[\"team-a/*\"]")), &ka,
+	                        1),
+	           kp);
+	put_signed(w, "1.parent-b.json",
+	           targets_with(1, NULL,
+	                        json_pack("[o]", deleg("release", kb, 0, "[\"team-b/*\"]")), &kb,
+	                        1),
+	           kp);
+	put_signed(w, "1.release.json", targets_with(1, t, NULL, NULL, 0), ka); /* A's key only */
+	put_signed(w, "2.targets.json",
+	           targets_with(2, NULL,
+	                        json_pack("[o,o]", deleg("parent-a", kp, 0, "[\"team-a/*\"]"),
+	                                  deleg("parent-b", kp, 0, "[\"team-b/*\"]")),
+	                        &kp, 1),
+	           w->targets_key);
+	publish_snapshot_with(w, 2, 2, roles, 3);
+	assert_int_equal(refresh(w, &d), 0);
+	assert_int_equal(find(w, "team-a/x", &d), 0);
+	trusted_is(w, "release.json", "1.release.json");
+	assert_int_equal(find(w, "team-b/x", &d), FLW_ESIG);
+	assert_non_null(strstr(d.msg, "release was signed by 0 of 1"));
+	trusted_is(w, "release.json", "1.release.json");
+	/* the other order, from a fresh directory state: nothing is trusted through B */
+	{
+		char *p = flw_fs_join(w->dir, "release.json");
+
+		assert_int_equal(unlink(p), 0);
+		flw_free(p);
+	}
+	open_client(w);
+	assert_int_equal(refresh(w, &d), 0);
+	trusted_read(w, &before);
+	assert_int_equal(find(w, "team-b/x", &d), FLW_ESIG);
+	trusted_same(w, &before, 0);
+	{
+		char *p = flw_fs_join(w->dir, "release.json");
+
+		assert_int_not_equal(access(p, F_OK), 0);
+		flw_free(p);
+	}
+}
+
+/* delegations the snapshot does not list are never fetched; odd role names stay in dir */
+static void test_client_delegation_names_and_snapshot(void **state)
+{
+	static const char *const roles[] = { "../evil" };
+	struct world *w = *state;
+	struct flw_signer *k = w->root_keys[1];
+	struct flw_diag d;
+
+	put_signed(w, "1...%2Fevil.json", targets_with(1, NULL, NULL, NULL, 0), k);
+	put_signed(w, "2.targets.json",
+	           targets_with(2, NULL,
+	                        json_pack("[o,o]", deleg("../evil", k, 0, "[\"a/*\"]"),
+	                                  deleg("unlisted", k, 0, "[\"b/*\"]")),
+	                        &k, 1),
+	           w->targets_key);
+	publish_snapshot_with(w, 2, 2, roles, 1);
+	assert_int_equal(refresh(w, &d), 0);
+	assert_int_equal(find(w, "a/x", &d), FLW_ENOTFOUND);
+	{
+		static const char *const want[] = { "1...%2Fevil.json" };
+		char *p = flw_fs_join(w->dir, "..%2Fevil.json");
+
+		log_is(w, want, 1);
+		assert_int_equal(access(p, F_OK), 0);
+		flw_free(p);
+	}
+	assert_int_equal(find(w, "b/x", &d), FLW_EFORMAT);
+	assert_non_null(strstr(d.msg, "not listed in snapshot"));
+	assert_int_equal(w->n_log, 0);
+	/* a delegated role may not take a top-level role's name */
+	put_signed(
+	        w, "3.targets.json",
+	        targets_with(3, NULL, json_pack("[o]", deleg("snapshot", k, 0, "[\"*\"]")), &k, 1),
+	        w->targets_key);
+	publish_snapshot_with(w, 3, 3, roles, 1);
+	assert_int_equal(refresh(w, &d), FLW_EFORMAT);
+	assert_non_null(strstr(d.msg, "top-level"));
+	trusted_is(w, "targets.json", "2.targets.json");
+}
+
+static size_t dir_entries(const char *dir)
+{
+	size_t n = 0;
+	DIR *dp = opendir(dir);
+	struct dirent *e;
+
+	assert_non_null(dp);
+	while ((e = readdir(dp)) != NULL)
+		n += e->d_name[0] != '.' ||
+		     (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0);
+	closedir(dp);
+	return n;
+}
+
+/* length bound, every listed hash, hash-prefixed URL, atomic appearance, cache check */
+static void test_client_download(void **state)
+{
+	struct world *w = *state;
+	unsigned char h256[FLW_SHA256_BYTES];
+	unsigned char h512[FLW_SHA512_BYTES];
+	char x256[FLW_SHA256_HEX];
+	char x512[2 * FLW_SHA512_BYTES + 1];
+	char *dl = flw_fs_join(w->dir, "dl");
+	char *dest = flw_fs_join(dl, "file.bin");
+	struct flw_tuf_targetinfo t;
+	struct flw_diag d;
+	struct flw_buf b;
+	char name[200];
+	const char *body = "hello world";
+
+	assert_int_equal(flw_fs_mkdirs(dl, 0755, NULL), 0);
+	assert_int_equal(flw_sha256(body, strlen(body), h256), 0);
+	assert_int_equal(flw_sha512(body, strlen(body), h512), 0);
+	flw_hex_encode(x256, h256, sizeof(h256));
+	flw_hex_encode(x512, h512, sizeof(h512));
+	put_signed(
+	        w, "2.targets.json",
+	        targets_with(2,
+	                     json_pack("{s:{s:i, s:{s:s, s:s}}, s:{s:i, s:{s:s}}}", "dir/file.bin",
+	                               "length", 11, "hashes", "sha256", x256, "sha512", x512,
+	                               "odd.bin", "length", 11, "hashes", "md5", x256),
+	                     NULL, NULL, 0),
+	        w->targets_key);
+	publish_snapshot_with(w, 2, 2, NULL, 0);
+	snprintf(name, sizeof(name), "t/dir/%s.file.bin", x256);
+	flw_buf_init(&b, 64);
+	assert_int_equal(flw_buf_puts(&b, body), 0);
+	repo_put(w, name, &b);
+	assert_int_equal(refresh(w, &d), 0);
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(flw_tuf_client_find(w->client, "dir/file.bin", &t, &d), 0);
+	assert_true(t.has_sha256 && t.has_sha512);
+	assert_int_equal(flw_tuf_target_cached(&t, dest, &d), 0);
+	assert_int_equal(flw_tuf_client_download(w->client, &t, dest, &d), 0);
+	assert_int_equal(flw_tuf_target_cached(&t, dest, &d), 1);
+	flw_buf_init(&b, 64);
+	assert_int_equal(flw_fs_read_all(dest, &b, NULL), 0);
+	assert_int_equal(b.len, 11);
+	assert_memory_equal(b.data, body, 11);
+	flw_buf_free(&b);
+	/* a changed local copy is no cache hit */
+	flw_test_write_file(dest, "hello worlD", 11);
+	assert_int_equal(flw_tuf_target_cached(&t, dest, &d), 0);
+	assert_int_equal(unlink(dest), 0);
+	/* one byte too many: endless data, nothing left behind */
+	flw_buf_init(&b, 64);
+	assert_int_equal(flw_buf_puts(&b, "hello world!"), 0);
+	repo_put(w, name, &b);
+	assert_int_equal(flw_tuf_client_download(w->client, &t, dest, &d), FLW_ELIMIT);
+	assert_non_null(strstr(d.msg, "endless data"));
+	assert_int_equal(dir_entries(dl), 0);
+	/* right length, wrong bytes; one byte short */
+	flw_buf_init(&b, 64);
+	assert_int_equal(flw_buf_puts(&b, "hello worlD"), 0);
+	repo_put(w, name, &b);
+	assert_int_equal(flw_tuf_client_download(w->client, &t, dest, &d), FLW_EHASH);
+	assert_non_null(strstr(d.msg, "wrong software"));
+	flw_buf_init(&b, 64);
+	assert_int_equal(flw_buf_puts(&b, "hello worl"), 0);
+	repo_put(w, name, &b);
+	assert_int_equal(flw_tuf_client_download(w->client, &t, dest, &d), FLW_EHASH);
+	assert_int_equal(dir_entries(dl), 0);
+	flw_tuf_targetinfo_clear(&t);
+	/* only a hash we cannot compute: refused before any transfer */
+	assert_int_equal(flw_tuf_client_find(w->client, "odd.bin", &t, &d), 0);
+	assert_int_equal(t.n_unsupported, 1);
+	assert_int_equal(flw_tuf_client_download(w->client, &t, dest, &d), FLW_EHASH);
+	assert_int_equal(flw_tuf_target_cached(&t, dest, &d), 0);
+	assert_int_equal(dir_entries(dl), 0);
+	flw_tuf_targetinfo_clear(&t);
+	flw_free(dest);
+	flw_free(dl);
+}
+
 static int torture_refresh(void *payload)
 {
 	struct world *w = payload;
@@ -1255,6 +1687,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_client_untrusted_anchor, world_setup,
 		                                world_teardown),
 		cmocka_unit_test_setup_teardown(test_client_torture, world_setup, world_teardown),
+		cmocka_unit_test(test_path_patterns),
+		cmocka_unit_test_setup_teardown(test_client_delegation_search, world_setup,
+		                                world_teardown),
+		cmocka_unit_test_setup_teardown(test_client_delegation_current_delegator,
+		                                world_setup, world_teardown),
+		cmocka_unit_test_setup_teardown(test_client_delegation_names_and_snapshot,
+		                                world_setup, world_teardown),
+		cmocka_unit_test_setup_teardown(test_client_download, world_setup, world_teardown),
 	};
 
 	if (flw_crypto_init() != 0)
