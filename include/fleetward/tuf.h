@@ -189,6 +189,18 @@ FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_targets_get(const json_t *targets_signed,
 /* 1 if hwid is listed in t (an empty list matches nothing) */
 FLW_EXPORT int flw_tuf_target_fits(const struct flw_tuf_target *t, const char *hwid);
 
+/* ---- director keys (Uptane-style) --------------------------------------------------------
+ * The director is the server's online role that tells ONE device what to install now. Its keys
+ * and threshold live in root, signed by the offline root keys, as an extra field that other TUF
+ * clients ignore:  "x-fleetward-director": {"keyids": [...], "threshold": n}  (the key objects
+ * in root's "keys"). Rotating the director key is a root rotation. A director document is a
+ * TUF targets document ("_type": "targets") signed by a threshold of those keys; what its
+ * fields mean is docs/PROTOCOL.md's business (device binding, version counter). */
+#define FLW_TUF_DIRECTOR_FIELD "x-fleetward-director"
+/* Add director keys to a root "signed" object (keys into its "keys", the field set). */
+FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_root_set_director(json_t *root_signed,
+                                                         const struct flw_tuf_role_keys *director);
+
 /* Snapshot listing targets.json at targets_version (with length and sha256 of its bytes). */
 FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_make_snapshot(json_t **out, int64_t version, time_t expires,
                                                      int64_t targets_version,
@@ -220,6 +232,14 @@ FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_root_role(const struct flw_tuf_root *r, i
 FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_verify(const struct flw_tuf_root *root, int role,
                                               const void *doc, size_t len, json_t **signed_out,
                                               struct flw_diag *diag);
+/* Director keys of a parsed root (borrowed). FLW_ENOTFOUND when the root names none. */
+FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_root_director(const struct flw_tuf_root *r,
+                                                     struct flw_tuf_role_keys *out);
+/* Verify a director document against root's director keys: envelope, threshold (each key
+ * once), "_type": "targets", header. FLW_ESIG when the root names no director keys. */
+FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_verify_director(const struct flw_tuf_root *root,
+                                                       const void *doc, size_t len,
+                                                       json_t **signed_out, struct flw_diag *diag);
 /* Common header of a verified "signed": version and expiry. */
 FLW_EXPORT FLW_WARN_UNUSED int flw_tuf_signed_header(const json_t *signed_obj, int64_t *version,
                                                      time_t *expires, struct flw_diag *diag);

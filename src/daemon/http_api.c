@@ -371,14 +371,19 @@ int flwd_h_tuf_online_keys(struct flwd_req *r)
 {
 	json_t *sk = NULL;
 	json_t *tk = NULL;
+	json_t *dk = NULL;
 	int rc;
 
 	if ((rc = flw_tuf_key_to_json(flw_signer_key(r->d->dd.snapshot_key), &sk)) != 0 ||
-	    (rc = flw_tuf_key_to_json(flw_signer_key(r->d->dd.timestamp_key), &tk)) != 0) {
+	    (rc = flw_tuf_key_to_json(flw_signer_key(r->d->dd.timestamp_key), &tk)) != 0 ||
+	    (rc = flw_tuf_key_to_json(flw_signer_key(r->d->dd.director_key), &dk)) != 0) {
 		json_decref(sk);
+		json_decref(tk);
 		return rc;
 	}
-	return flwd_reply_json(r, 200, json_pack("{s:o,s:o}", "snapshot", sk, "timestamp", tk));
+	return flwd_reply_json(
+	        r, 200,
+	        json_pack("{s:o,s:o,s:o}", "snapshot", sk, "timestamp", tk, "director", dk));
 }
 
 int flwd_h_tuf_root_post(struct flwd_req *r)

@@ -87,6 +87,24 @@ out:
 	return rc;
 }
 
+int flw_tuf_root_set_director(json_t *root_signed, const struct flw_tuf_role_keys *director)
+{
+	json_t *keys;
+	json_t *r = NULL;
+	int rc = FLW_EINVAL;
+
+	if (!root_signed || !director || director->n_keys < director->threshold)
+		goto out;
+	keys = json_object_get(root_signed, "keys");
+	if (!json_is_object(keys))
+		goto out;
+	if ((rc = root_role(keys, director, &r)) != 0)
+		goto out;
+	rc = json_object_set_new(root_signed, FLW_TUF_DIRECTOR_FIELD, r) == 0 ? 0 : FLW_ENOMEM;
+out:
+	return rc;
+}
+
 int flw_tuf_make_targets(json_t **out, int64_t version, time_t expires)
 {
 	json_t *o;

@@ -73,6 +73,8 @@ int flw_tuf__verify_env(const json_t *env, const struct flw_tuf__keyring *kr,
                         struct flw_diag *diag);
 /* The root's keyring and a top-level role's keys (borrowed) */
 const struct flw_tuf__keyring *flw_tuf__root_keyring(const struct flw_tuf_root *r);
+/* role: a top-level role, or FLW_TUF__DIRECTOR for the root's director keys (NULL if none) */
+#define FLW_TUF__DIRECTOR 100
 const struct flw_tuf__rolekeys *flw_tuf__root_rolekeys(const struct flw_tuf_root *r, int role);
 
 /* Size cap of a role's documents (root, targets, ...); 0 for an invalid role. */

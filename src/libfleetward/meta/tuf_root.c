@@ -28,19 +28,19 @@ struct flw_tuf_root {
 	int consistent_snapshot;
 	struct flw_tuf__keyring kr;
 	struct tuf_role roles[_FLW_TUF_ROLE_MAX];
+	struct tuf_role director; /* FLW_TUF_DIRECTOR_FIELD; n_keys == 0 and !has_director: none */
+	int has_director;
 };
 
-static int parse_role(const json_t *roles, int role, const json_t *keys, struct tuf_role *out,
-                      struct flw_diag *diag)
+/* {"keyids":[...],"threshold":n} of role `name`, with its ed25519 keys looked up in keys */
+static int parse_role_obj(const json_t *r, const char *name, const json_t *keys,
+                          struct tuf_role *out, struct flw_diag *diag)
 {
-	const char *name = flw_tuf_role_to_string(role);
 	struct flw_tuf__rolekeys rk;
-	json_t *r = NULL;
 	size_t i;
 	int rc;
 
-	if ((rc = flw_json_get_obj(roles, name, &r, 1, diag)) != 0 ||
-	    (rc = flw_tuf__rolekeys_parse(&rk, r, name, diag)) != 0)
+	if ((rc = flw_tuf__rolekeys_parse(&rk, r, name, diag)) != 0)
 		return flw_tuf__required(rc, diag);
 	out->threshold = rk.threshold;
 	for (i = 0; i < rk.n; i++) {
@@ -59,6 +59,35 @@ static int parse_role(const json_t *roles, int role, const json_t *keys, struct 
 	}
 	out->rk.threshold = rk.threshold;
 	return 0;
+}
+
+static int parse_role(const json_t *roles, int role, const json_t *keys, struct tuf_role *out,
+                      struct flw_diag *diag)
+{
+	const char *name = flw_tuf_role_to_string(role);
+	json_t *r = NULL;
+	int rc;
+
+	if ((rc = flw_json_get_obj(roles, name, &r, 1, diag)) != 0)
+		return flw_tuf__required(rc, diag);
+	return parse_role_obj(r, name, keys, out, diag);
+}
+
+/* fleetward's director keys: an extra field of root, so that the offline root keys sign them
+ * and root rotation rotates them; TUF clients that do not know it ignore it. */
+static int parse_director(const json_t *sgn, const json_t *keys, struct flw_tuf_root *r,
+                          struct flw_diag *diag)
+{
+	json_t *d = NULL;
+	int rc = flw_json_get_obj(sgn, FLW_TUF_DIRECTOR_FIELD, &d, 0, diag);
+
+	if (rc == FLW_ENOTFOUND)
+		return 0;
+	if (rc == 0)
+		rc = parse_role_obj(d, FLW_TUF_DIRECTOR_FIELD, keys, &r->director, diag);
+	if (rc == 0)
+		r->has_director = 1;
+	return rc;
 }
 
 static int parse_signed_root(const json_t *sgn, struct flw_tuf_root *r, struct flw_diag *diag)
@@ -82,6 +111,8 @@ static int parse_signed_root(const json_t *sgn, struct flw_tuf_root *r, struct f
 	rc = flw_tuf__keyring_parse(&r->kr, keys, diag);
 	for (i = 0; rc == 0 && i < _FLW_TUF_ROLE_MAX; i++)
 		rc = parse_role(roles, i, keys, &r->roles[i], diag);
+	if (rc == 0)
+		rc = parse_director(sgn, keys, r, diag);
 	return rc;
 }
 
@@ -127,6 +158,8 @@ const struct flw_tuf__keyring *flw_tuf__root_keyring(const struct flw_tuf_root *
 
 const struct flw_tuf__rolekeys *flw_tuf__root_rolekeys(const struct flw_tuf_root *r, int role)
 {
+	if (r && role == FLW_TUF__DIRECTOR && r->has_director)
+		return &r->director.rk;
 	if (!r || role < 0 || role >= _FLW_TUF_ROLE_MAX)
 		return NULL;
 	return &r->roles[role].rk;
@@ -154,5 +187,17 @@ int flw_tuf_root_role(const struct flw_tuf_root *r, int role, struct flw_tuf_rol
 	out->keys = r->roles[role].keys;
 	out->n_keys = r->roles[role].n_keys;
 	out->threshold = r->roles[role].threshold;
+	return 0;
+}
+
+int flw_tuf_root_director(const struct flw_tuf_root *r, struct flw_tuf_role_keys *out)
+{
+	if (!r || !out)
+		return FLW_EINVAL;
+	if (!r->has_director)
+		return FLW_ENOTFOUND;
+	out->keys = r->director.keys;
+	out->n_keys = r->director.n_keys;
+	out->threshold = r->director.threshold;
 	return 0;
 }

@@ -271,6 +271,41 @@ out:
 	return rc;
 }
 
+int flw_tuf_verify_director(const struct flw_tuf_root *root, const void *doc, size_t len,
+                            json_t **signed_out, struct flw_diag *diag)
+{
+	const struct flw_tuf__rolekeys *rk;
+	json_t *env = NULL;
+	json_t *sgn;
+	size_t max = flw_tuf__role_max(FLW_TUF_TARGETS);
+	int rc = FLW_EINVAL;
+
+	if (!root || (!doc && len))
+		goto out;
+	rk = flw_tuf__root_rolekeys(root, FLW_TUF__DIRECTOR);
+	if (!rk) {
+		rc = flw_diag_set(
+		        diag, FLW_ESIG, FLW_TUF_DIRECTOR_FIELD,
+		        "arbitrary installation: the trusted root names no director keys");
+		goto out;
+	}
+	rc = flw_tuf__envelope_parse(&env, doc ? doc : "", len, max, diag);
+	if (rc != 0)
+		goto out;
+	rc = flw_tuf__verify_env(env, flw_tuf__root_keyring(root), rk, "director", max, diag);
+	if (rc != 0)
+		goto out;
+	sgn = json_object_get(env, "signed");
+	rc = flw_tuf__check_header(sgn, FLW_TUF_TARGETS, NULL, NULL, diag);
+	if (rc != 0)
+		goto out;
+	if (signed_out)
+		*signed_out = json_incref(sgn);
+out:
+	json_decref(env);
+	return rc;
+}
+
 int flw_tuf__meta_parse_hashes(const json_t *hashes, struct flw_tuf_meta *out,
                                struct flw_diag *diag)
 {

@@ -128,7 +128,9 @@ int flw_datadir_open(struct flw_datadir *dd, const char *root, struct flw_diag *
 	if ((rc = lock_datadir(dd, diag)) != 0)
 		goto out;
 	if ((rc = load_or_create_signer(&dd->snapshot_key, dd->keys, "snapshot.key", diag)) != 0 ||
-	    (rc = load_or_create_signer(&dd->timestamp_key, dd->keys, "timestamp.key", diag)) != 0)
+	    (rc = load_or_create_signer(&dd->timestamp_key, dd->keys, "timestamp.key", diag)) !=
+	            0 ||
+	    (rc = load_or_create_signer(&dd->director_key, dd->keys, "director.key", diag)) != 0)
 		goto out;
 	rc = load_or_create_token_key(dd, diag);
 	if (rc != 0)
@@ -150,6 +152,7 @@ void flw_datadir_close(struct flw_datadir *dd)
 	flw_free(dd->keys);
 	flw_signer_free(dd->snapshot_key);
 	flw_signer_free(dd->timestamp_key);
+	flw_signer_free(dd->director_key);
 	flw_memzero(dd->token_key, sizeof(dd->token_key));
 	if (dd->lock_fd > 0)
 		close(dd->lock_fd);

@@ -49,6 +49,7 @@ struct flw_datadir {
 	char *keys;      /* DATA/keys */
 	struct flw_signer *snapshot_key;
 	struct flw_signer *timestamp_key;
+	struct flw_signer *director_key; /* signs per-device director documents (online) */
 	unsigned char token_key[FLW_MAC_KEY_BYTES];
 	int lock_fd; /* DATA/lock, flock()ed for the life of the process; <= 0: none */
 };
