@@ -40,6 +40,8 @@ struct flw_buf;
 #define FLW_TUF_MAX_HWIDS           16
 #define FLW_TUF_HWID_MAX            63
 #define FLW_TUF_VERSION_STR_MAX     63
+#define FLW_TUF_COMMIT_MAX          64 /* custom.source_commit: 7-64 hex digits */
+#define FLW_TUF_BUILDER_MAX         255
 #define FLW_TUF_SPEC_VERSION        "1.0.31"
 
 /* Default lifetimes in seconds (PROTOCOLS.md 4.1). */
@@ -176,10 +178,17 @@ struct flw_tuf_target {
 	char hwids[FLW_TUF_MAX_HWIDS][FLW_TUF_HWID_MAX + 1]; /* custom.hardware_ids */
 	unsigned n_hwids;
 	uint64_t security_version; /* custom.security_version (anti-rollback) */
+	/* provenance (optional; "" when absent): custom.source_commit (7-64 lowercase hex),
+	 * custom.builder (1-255 printable ASCII, no control characters), custom.build_time
+	 * ("YYYY-MM-DDTHH:MM:SSZ") */
+	char source_commit[FLW_TUF_COMMIT_MAX + 1];
+	char builder[FLW_TUF_BUILDER_MAX + 1];
+	char build_time[21];
 };
 /* Add or replace target t in a targets "signed" object (custom fields written as
- * {"version":..,"hardware_ids":[..],"security_version":N}). Target names must be relative
- * paths of [A-Za-z0-9._/-] components with no "." or ".." component. */
+ * {"version":..,"hardware_ids":[..],"security_version":N} plus the provenance fields that are
+ * set). Target names must be relative paths of [A-Za-z0-9._/-] components with no "." or ".."
+ * component. */
 FLW_EXPORT FLW_WARN_UNUSED int
 flw_tuf_targets_add(json_t *targets_signed, const struct flw_tuf_target *t, struct flw_diag *diag);
 /* Read target `name` from a (verified) targets "signed" object. FLW_ENOTFOUND if absent. */

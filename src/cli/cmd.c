@@ -59,13 +59,58 @@ static const struct cli_opt keygen_opts[] = {
 };
 static const struct cli_opt repo_init_opts[] = {
 	{ "root-key", 0, CLI_OPT_VALUE | CLI_OPT_REQUIRED | CLI_OPT_REPEAT, "KEY",
-	  "root signing key: key file or pkcs11: URI (repeat for several)" },
+	  "root key: key file or pkcs11: URI (signs), or PATH.pub (listed only; its holder signs "
+	  "later with 'repo sign'); repeat for several" },
 	{ "root-threshold", 0, CLI_OPT_VALUE, "N", "root signatures needed (default 1)" },
-	{ "targets-key", 0, CLI_OPT_VALUE | CLI_OPT_REQUIRED, "KEY",
-	  "release signing key: key file or pkcs11: URI" },
+	{ "targets-key", 0, CLI_OPT_VALUE | CLI_OPT_REQUIRED | CLI_OPT_REPEAT, "KEY",
+	  "targets key, like --root-key; repeat for several" },
+	{ "targets-threshold", 0, CLI_OPT_VALUE, "N", "targets signatures needed (default 1)" },
 	{ "expires-days", 0, CLI_OPT_VALUE, "N", "root lifetime in days (default 365)" },
 	{ "output", 'o', CLI_OPT_VALUE, "FILE", "where to write root.json (default ./root.json)" },
+	{ "targets-output", 0, CLI_OPT_VALUE, "FILE",
+	  "where to write targets v1 when it still needs signatures (default ./targets.json)" },
 	CLI_KEY_OPTS,
+	{ NULL, 0, 0, NULL, NULL }
+};
+static const struct cli_opt repo_sign_opts[] = { { "key", 0, CLI_OPT_VALUE | CLI_OPT_REQUIRED,
+	                                           "KEY", "key file or pkcs11: URI to sign with" },
+	                                         { "output", 'o', CLI_OPT_VALUE, "OUT",
+	                                           "write here (default: replace FILE)" },
+	                                         CLI_KEY_OPTS,
+	                                         { NULL, 0, 0, NULL, NULL } };
+static const struct cli_opt repo_merge_opts[] = { { "output", 'o', CLI_OPT_VALUE | CLI_OPT_REQUIRED,
+	                                            "OUT", "merged envelope" },
+	                                          { NULL, 0, 0, NULL, NULL } };
+static const struct cli_opt repo_root_new_opts[] = {
+	{ "root", 0, CLI_OPT_VALUE, "ROOT.json",
+	  "current root (offline); default: from the server" },
+	{ "add-key", 0, CLI_OPT_VALUE | CLI_OPT_REPEAT, "ROLE=PUBFILE",
+	  "list the public key (a PATH.pub) for ROLE: root, targets, snapshot, timestamp, "
+	  "director" },
+	{ "remove-key", 0, CLI_OPT_VALUE | CLI_OPT_REPEAT, "ROLE=KEYID",
+	  "stop listing KEYID (or a unique prefix of 8+ hex digits) for ROLE" },
+	{ "threshold", 0, CLI_OPT_VALUE | CLI_OPT_REPEAT, "ROLE=N", "signatures ROLE needs" },
+	{ "online-keys", 0, 0, NULL,
+	  "snapshot, timestamp and director keys := the server's (pending ones first)" },
+	{ "expires-days", 0, CLI_OPT_VALUE, "N", "lifetime in days (default 365)" },
+	{ "output", 'o', CLI_OPT_VALUE | CLI_OPT_REQUIRED, "NEXT.json", "the unsigned next root" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+static const struct cli_opt repo_resign_opts[] = {
+	{ "key", 0, CLI_OPT_VALUE | CLI_OPT_REQUIRED | CLI_OPT_REPEAT, "KEY",
+	  "targets key to sign with (repeat for several)" },
+	{ "targets", 0, CLI_OPT_VALUE, "CURRENT.json",
+	  "current targets metadata (offline); default: fetched from the server" },
+	{ "expires-days", 0, CLI_OPT_VALUE, "N", "lifetime of the new metadata (default 90)" },
+	{ "output", 'o', CLI_OPT_VALUE, "OUT", "output file (default targets-v<N>.json)" },
+	CLI_KEY_OPTS,
+	{ NULL, 0, 0, NULL, NULL }
+};
+static const struct cli_opt release_verify_opts[] = {
+	{ "metadata", 0, CLI_OPT_VALUE, "TARGETS.json",
+	  "targets metadata (default: the server's)" },
+	{ "name", 0, CLI_OPT_VALUE, "NAME", "the target to check the image against" },
+	{ "root", 0, CLI_OPT_VALUE, "ROOT.json", "trusted root (default: the server's newest)" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 static const struct cli_opt repo_root_opts[] = { { "output", 'o', CLI_OPT_VALUE, "FILE",
@@ -85,6 +130,10 @@ static const struct cli_opt release_create_opts[] = {
 	{ "expires-days", 0, CLI_OPT_VALUE, "N", "lifetime of the new metadata (default 90)" },
 	{ "output", 'o', CLI_OPT_VALUE, "NEW.json",
 	  "output file (default <basename of PATH>.targets.json)" },
+	{ "source-commit", 0, CLI_OPT_VALUE, "SHA", "provenance: source commit (7-64 hex digits)" },
+	{ "builder", 0, CLI_OPT_VALUE, "ID", "provenance: builder identity" },
+	{ "build-time", 0, CLI_OPT_VALUE, "RFC3339",
+	  "provenance: YYYY-MM-DDTHH:MM:SSZ (default $SOURCE_DATE_EPOCH, else now)" },
 	CLI_KEY_OPTS,
 	{ NULL, 0, 0, NULL, NULL }
 };
@@ -132,20 +181,39 @@ static const struct cli_opt audit_opts[] = {
 static const struct cli_cmd commands[] = {
 	/* name, sub, summary, usage, options, min_pos, max_pos, flags, handler */
 	{ "help", NULL, "show help for all commands or for one", "[COMMAND [SUBCOMMAND]] [--list]",
-	  help_opts, 0, 2, 0, cli_cmd_help },
+	  help_opts, 0, 3, 0, cli_cmd_help },
 	{ "keygen", NULL, "create an Ed25519 signing key (offline)",
 	  "-o PATH [--encrypt] | --pkcs11 URI [-o PATH]", keygen_opts, 0, 0, 0, cli_cmd_keygen },
 	{ "repo", "init", "create, sign and upload root v1 and an empty targets v1",
-	  "--root-key FILE [--root-key FILE...] [--root-threshold N] --targets-key FILE "
-	  "[--expires-days N] [-o root.json]",
+	  "--root-key KEY [--root-key KEY...] [--root-threshold N] --targets-key KEY "
+	  "[--targets-key KEY...] [--targets-threshold N] [--expires-days N] [-o root.json]",
 	  repo_init_opts, 0, 0, S, cli_cmd_repo_init },
+	{ "repo", "sign", "add one signature to a metadata file (keyholders sign separately)",
+	  "FILE --key KEY [-o OUT]", repo_sign_opts, 1, 1, 0, cli_cmd_repo_sign },
+	{ "repo", "merge", "merge the signatures of copies of one metadata document",
+	  "FILE FILE... -o OUT", repo_merge_opts, 1, 64, 0, cli_cmd_repo_merge },
+	{ "repo", "root new", "write the next root (unsigned): add/remove keys, thresholds",
+	  "[--root ROOT.json] [--add-key ROLE=PUBFILE]... [--remove-key ROLE=KEYID]... "
+	  "[--threshold ROLE=N]... [--online-keys] [--expires-days N] -o NEXT.json",
+	  repo_root_new_opts, 0, 0, S, cli_cmd_repo_root_new },
+	{ "repo", "root upload", "upload a signed next root", "FILE", NULL, 1, 1, S,
+	  cli_cmd_repo_root_upload },
+	{ "repo", "status", "versions, expiries, thresholds and keys of every role, with warnings",
+	  "[--json]", NULL, 0, 0, S, cli_cmd_repo_status },
+	{ "repo", "targets-resign",
+	  "re-sign the current targets as the next version (key revocation)",
+	  "--key KEY [--key KEY...] [--targets CURRENT.json] [--expires-days N] [-o OUT]",
+	  repo_resign_opts, 0, 0, S, cli_cmd_repo_targets_resign },
 	{ "repo", "root", "download the newest root metadata (the devices' trust anchor)",
 	  "[-o FILE]", repo_root_opts, 0, 0, S, cli_cmd_repo_root },
 	{ "release", "create", "hash an image and write new signed targets metadata listing it",
 	  "IMAGE --name PATH --version V --hardware HWID [--hardware HWID...] "
 	  "[--security-version N] --key targets.key [--targets CURRENT.json] [--expires-days N] "
-	  "[-o NEW.json]",
+	  "[--source-commit SHA] [--builder ID] [--build-time RFC3339] [-o NEW.json]",
 	  release_create_opts, 1, 1, 0, cli_cmd_release_create },
+	{ "release", "verify", "check an image against a release's signed metadata, check by check",
+	  "IMAGE (--metadata TARGETS.json | --name NAME) [--root ROOT.json]", release_verify_opts,
+	  1, 1, S, cli_cmd_release_verify },
 	{ "release", "upload", "upload images, then their signed metadata",
 	  "--metadata NEW.json [IMAGE...]", release_upload_opts, 0, 64, S, cli_cmd_release_upload },
 	{ "release", "list", "list releases", "[--json]", NULL, 0, 0, S, cli_cmd_release_list },
@@ -396,26 +464,54 @@ static void print_overview(FILE *f, const char *only)
 	      f);
 }
 
-static const struct cli_cmd *find_cmd(const char *name, const char *sub, int *name_known)
+/* 1 if a command's subcommand (one word, or two: "root new") is sub [sub2] */
+static int sub_matches(const char *want, const char *sub, const char *sub2, unsigned *words)
 {
+	const char *sp = strchr(want, ' ');
+	size_t n = sp ? (size_t)(sp - want) : strlen(want);
+
+	if (!sub || strlen(sub) != n || strncmp(want, sub, n) != 0)
+		return 0;
+	if (sp && (!sub2 || strcmp(sp + 1, sub2) != 0))
+		return 0;
+	*words = sp ? 2 : 1;
+	return 1;
+}
+
+/* Two-word subcommands first ("repo root new" before "repo root"); *words gets how many
+ * words after the name were used. */
+static const struct cli_cmd *find_cmd(const char *name, const char *sub, const char *sub2,
+                                      int *name_known, unsigned *words)
+{
+	const struct cli_cmd *one = NULL;
+	unsigned w = 0;
 	size_t i;
 
 	*name_known = 0;
+	*words = 0;
 	for (i = 0; i < FLW_ARRAY_SIZE(commands); i++) {
 		if (strcmp(commands[i].name, name) != 0)
 			continue;
 		*name_known = 1;
 		if (!commands[i].sub)
 			return &commands[i];
-		if (sub && strcmp(commands[i].sub, sub) == 0)
+		if (!sub_matches(commands[i].sub, sub, sub2, &w))
+			continue;
+		if (w == 2) {
+			*words = 2;
 			return &commands[i];
+		}
+		one = &commands[i];
 	}
-	return NULL;
+	if (one)
+		*words = 1;
+	return one;
 }
 
 int cli_cmd_help(struct cli_ctx *ctx)
 {
 	const struct cli_cmd *c;
+	unsigned words = 0;
 	int known;
 	size_t i;
 
@@ -429,7 +525,8 @@ int cli_cmd_help(struct cli_ctx *ctx)
 		print_overview(stdout, NULL);
 		return CLI_EXIT_OK;
 	}
-	c = find_cmd(ctx->pos[0], ctx->npos > 1 ? ctx->pos[1] : NULL, &known);
+	c = find_cmd(ctx->pos[0], ctx->npos > 1 ? ctx->pos[1] : NULL,
+	             ctx->npos > 2 ? ctx->pos[2] : NULL, &known, &words);
 	if (c) {
 		print_cmd_help(stdout, c);
 		return CLI_EXIT_OK;
@@ -523,6 +620,8 @@ static int parse_command(struct cli_ctx *ctx, struct parse_state *st)
 {
 	const char *name;
 	const char *sub;
+	const char *sub2;
+	unsigned words = 0;
 	int known;
 	int rc;
 
@@ -539,7 +638,8 @@ static int parse_command(struct cli_ctx *ctx, struct parse_state *st)
 	}
 	name = st->argv[st->i++];
 	sub = st->i < st->argc ? st->argv[st->i] : NULL;
-	ctx->cmd = find_cmd(name, sub, &known);
+	sub2 = st->i + 1 < st->argc ? st->argv[st->i + 1] : NULL;
+	ctx->cmd = find_cmd(name, sub, sub2, &known, &words);
 	if (!known)
 		return cli_usage(ctx, "unknown command '%s'", name);
 	if (!ctx->cmd) {
@@ -552,8 +652,7 @@ static int parse_command(struct cli_ctx *ctx, struct parse_state *st)
 		print_overview(stderr, name);
 		return CLI_EXIT_USAGE;
 	}
-	if (ctx->cmd->sub)
-		st->i++;
+	st->i += (int)words;
 	return 0;
 }
 

@@ -208,12 +208,30 @@ int cli_write_file(const struct cli_ctx *ctx, const char *path, const void *data
                    unsigned mode);
 /* Print a JSON object (compact, one line) to stdout; consumes the reference */
 void cli_print_json(json_t *v);
+/* 1 if doc (an envelope) carries a valid signature of key over its canonical "signed" */
+struct flw_tuf_key;
+int cli_signed_by(const json_t *doc, const struct flw_tuf_key *key);
+/* Read a metadata file (at most FLW_TUF_TARGETS_MAX_BYTES) and parse it; prints why not ->
+ * CLI_EXIT_FAIL. what names it in messages ("--root 'x'"). bytes_out (optional) gets a copy. */
+int cli_read_envelope(const struct cli_ctx *ctx, const char *path, const char *what, json_t **out,
+                      struct flw_buf *bytes_out);
+/* GET a management API path that answers a metadata envelope; parse it like
+ * cli_read_envelope */
+int cli_fetch_envelope(struct cli_ctx *ctx, const char *path, const char *hint_404, json_t **out,
+                       struct flw_buf *bytes_out);
 
 /* ---- command handlers (cmd_<name>.c) ------------------------------------------------------- */
 int cli_cmd_help(struct cli_ctx *ctx);
 int cli_cmd_keygen(struct cli_ctx *ctx);
 int cli_cmd_repo_init(struct cli_ctx *ctx);
 int cli_cmd_repo_root(struct cli_ctx *ctx);
+int cli_cmd_repo_sign(struct cli_ctx *ctx);
+int cli_cmd_repo_merge(struct cli_ctx *ctx);
+int cli_cmd_repo_root_new(struct cli_ctx *ctx);
+int cli_cmd_repo_root_upload(struct cli_ctx *ctx);
+int cli_cmd_repo_status(struct cli_ctx *ctx);
+int cli_cmd_repo_targets_resign(struct cli_ctx *ctx);
+int cli_cmd_release_verify(struct cli_ctx *ctx);
 int cli_cmd_release_create(struct cli_ctx *ctx);
 int cli_cmd_release_upload(struct cli_ctx *ctx);
 int cli_cmd_release_list(struct cli_ctx *ctx);

@@ -9,7 +9,9 @@
  * exactly a target the metadata lists, then posts the metadata.
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -72,6 +74,58 @@ static int text_ok(const char *s, size_t max, const char *extra)
 	return 1;
 }
 
+/* --source-commit, --builder, --build-time (default $SOURCE_DATE_EPOCH, else now) */
+static int provenance_from_args(const struct cli_ctx *ctx, struct flw_tuf_target *t)
+{
+	const char *commit = cli_opt_str(ctx, "source-commit");
+	const char *builder = cli_opt_str(ctx, "builder");
+	const char *when = cli_opt_str(ctx, "build-time");
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	time_t bt = ctx->now;
+	int64_t epoch;
+	size_t i;
+
+	if (commit) {
+		for (i = 0; commit[i]; i++)
+			if (!((commit[i] >= '0' && commit[i] <= '9') ||
+			      (commit[i] >= 'a' && commit[i] <= 'f')))
+				break;
+		if (commit[i] != '\0' || i < 7 || i > FLW_TUF_COMMIT_MAX)
+			return cli_usage(
+			        ctx,
+			        "--source-commit '%s': give the commit id, 7 to %u lowercase "
+			        "hex digits (git rev-parse HEAD)",
+			        commit, (unsigned)FLW_TUF_COMMIT_MAX);
+		snprintf(t->source_commit, sizeof(t->source_commit), "%s", commit);
+	}
+	if (builder) {
+		for (i = 0; builder[i]; i++)
+			if ((unsigned char)builder[i] < 0x20 || (unsigned char)builder[i] > 0x7e)
+				break;
+		if (builder[i] != '\0' || i == 0 || i > FLW_TUF_BUILDER_MAX)
+			return cli_usage(ctx,
+			                 "--builder: give 1 to %u printable ASCII characters, e.g. "
+			                 "--builder ci.example.com/job/42",
+			                 (unsigned)FLW_TUF_BUILDER_MAX);
+		snprintf(t->builder, sizeof(t->builder), "%s", builder);
+	}
+	if (when) {
+		if (flw_tuf_time_parse(when, &bt) != 0)
+			return cli_usage(
+			        ctx,
+			        "--build-time '%s': give UTC time as YYYY-MM-DDTHH:MM:SSZ, "
+			        "e.g. 2024-05-01T12:00:00Z",
+			        when);
+	} else if (sde && *sde) {
+		if (cli_parse_int(sde, 0, INT64_MAX / 2, &epoch) != 0)
+			return cli_usage(ctx, "$SOURCE_DATE_EPOCH '%s' is not a number of seconds",
+			                 sde);
+		bt = (time_t)epoch;
+	}
+	flw_tuf_time_format(bt, t->build_time);
+	return 0;
+}
+
 /* Fill t from the command line (not the hash). Usage errors exit 2. */
 static int target_from_args(const struct cli_ctx *ctx, struct flw_tuf_target *t)
 {
@@ -110,11 +164,10 @@ static int target_from_args(const struct cli_ctx *ctx, struct flw_tuf_target *t)
 	}
 	t->n_hwids = n;
 	t->security_version = (uint64_t)secver;
-	return 0;
+	return provenance_from_args(ctx, t);
 }
 
-/* 1 if doc (an envelope) carries a valid signature of key over the canonical "signed" */
-static int signed_by(const json_t *doc, const struct flw_tuf_key *key)
+int cli_signed_by(const json_t *doc, const struct flw_tuf_key *key)
 {
 	const json_t *sigs = json_object_get(doc, "signatures");
 	struct flw_buf canon;
@@ -196,7 +249,7 @@ static int next_targets(struct cli_ctx *ctx, const json_t *doc, const struct flw
 
 	if (!type || strcmp(type, "targets") != 0)
 		return cli_fail(ctx, "the current metadata is not targets metadata");
-	if (!signed_by(doc, flw_signer_key(signer))) {
+	if (!cli_signed_by(doc, flw_signer_key(signer))) {
 		cli_fail(ctx,
 		         "the current targets are not signed by this key (keyid %.16s...); "
 		         "refusing to sign content this key did not sign before",
@@ -457,5 +510,192 @@ out:
 	cli_resp_free(&r);
 	flw_free(path);
 	flw_free(esc);
+	return rc;
+}
+
+/* ---- release verify ------------------------------------------------------------------------- */
+
+struct verify_ctx {
+	struct cli_ctx *ctx;
+	unsigned failed;
+	json_t *checks; /* --json */
+};
+
+static void check_line(struct verify_ctx *v, const char *check, int ok, const char *fmt, ...)
+        FLW_PRINTF(4, 5);
+static void check_line(struct verify_ctx *v, const char *check, int ok, const char *fmt, ...)
+{
+	char detail[600];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	if (!ok)
+		v->failed++;
+	if (v->ctx->json)
+		json_array_append_new(v->checks, json_pack("{s:s,s:b,s:s}", "check", check, "ok",
+		                                           ok, "detail", detail));
+	else
+		printf("%-4s %-18s %s\n", ok ? "ok" : "FAIL", check, detail);
+}
+
+/* The target to check: --name, else the only target, else the one with the image's hash */
+static const char *pick_target(const json_t *sgn, const char *name, const char *hex)
+{
+	const json_t *targets = json_object_get(sgn, "targets");
+	const char *k;
+	const json_t *e;
+	const char *hit = NULL;
+
+	if (name)
+		return name;
+	if (json_object_size(targets) == 1) {
+		json_object_foreach((json_t *)targets, k, e) return k;
+	}
+	json_object_foreach((json_t *)targets, k, e)
+	{
+		const char *h = json_string_value(cli_json_path(e, "hashes.sha256"));
+
+		if (h && strcmp(h, hex) == 0)
+			hit = k;
+	}
+	return hit;
+}
+
+static void verify_target(struct verify_ctx *v, const json_t *sgn, const char *name,
+                          uint64_t img_len, const unsigned char img_sha[FLW_SHA256_BYTES])
+{
+	const json_t *entry = json_object_get(json_object_get(sgn, "targets"), name);
+	const json_t *custom = json_object_get(entry, "custom");
+	struct flw_diag diag = { 0 };
+	struct flw_tuf_target t;
+	char want[FLW_SHA256_HEX];
+	char got[FLW_SHA256_HEX];
+
+	memset(&t, 0, sizeof(t));
+	if (!entry || flw_tuf_targets_get(sgn, name, &t, &diag) != 0) {
+		check_line(v, "target", 0, "'%s': %s", name,
+		           entry ? diag.msg : "not listed in the targets metadata");
+		return;
+	}
+	check_line(v, "target", 1, "'%s' version %s", name, t.version);
+	check_line(v, "length", t.length == img_len, "image %" PRIu64 " bytes, metadata %" PRIu64,
+	           img_len, t.length);
+	flw_hex_encode(want, t.sha256, FLW_SHA256_BYTES);
+	flw_hex_encode(got, img_sha, FLW_SHA256_BYTES);
+	check_line(v, "sha256", memcmp(t.sha256, img_sha, FLW_SHA256_BYTES) == 0,
+	           "image %.16s..., metadata %.16s...", got, want);
+	{
+		char hw[FLW_TUF_MAX_HWIDS * (FLW_TUF_HWID_MAX + 1) + 1] = "";
+		size_t len = 0;
+		unsigned i;
+
+		for (i = 0; i < t.n_hwids; i++) {
+			int n = snprintf(hw + len, sizeof(hw) - len, "%s%s", i ? "," : "",
+			                 t.hwids[i]);
+
+			if (n > 0 && (size_t)n < sizeof(hw) - len)
+				len += (size_t)n;
+		}
+		check_line(v, "hardware ids", t.n_hwids > 0, "%s",
+		           t.n_hwids ? hw : "custom.hardware_ids is missing or empty");
+	}
+	check_line(v, "security version",
+	           json_is_integer(json_object_get(custom, "security_version")),
+	           json_is_integer(json_object_get(custom, "security_version"))
+	                   ? "%" PRIu64
+	                   : "custom.security_version is missing (%" PRIu64 ")",
+	           t.security_version);
+	check_line(v, "source commit", t.source_commit[0] != '\0', "%s",
+	           t.source_commit[0] ? t.source_commit : "custom.source_commit is missing");
+	check_line(v, "builder", t.builder[0] != '\0', "%s",
+	           t.builder[0] ? t.builder : "custom.builder is missing");
+	check_line(v, "build time", t.build_time[0] != '\0', "%s",
+	           t.build_time[0] ? t.build_time : "custom.build_time is missing");
+}
+
+int cli_cmd_release_verify(struct cli_ctx *ctx)
+{
+	const char *meta = cli_opt_str(ctx, "metadata");
+	const char *name = cli_opt_str(ctx, "name");
+	const char *root_file = cli_opt_str(ctx, "root");
+	struct verify_ctx v = { ctx, 0, NULL };
+	unsigned char sha[FLW_SHA256_BYTES];
+	struct flw_tuf_target img;
+	struct flw_tuf_root *root = NULL;
+	struct flw_diag diag = { 0 };
+	struct flw_buf root_bytes;
+	struct flw_buf tbytes;
+	json_t *root_doc = NULL;
+	json_t *tdoc = NULL;
+	json_t *sgn = NULL;
+	char hex[FLW_SHA256_HEX];
+	const char *target;
+	int rc;
+
+	flw_buf_init(&root_bytes, FLW_TUF_ROOT_MAX_BYTES);
+	flw_buf_init(&tbytes, FLW_TUF_TARGETS_MAX_BYTES);
+	memset(&img, 0, sizeof(img));
+	if (!meta && !name)
+		return cli_usage(ctx, "give --metadata TARGETS.json or --name NAME");
+	v.checks = json_array();
+	if (!v.checks)
+		return cli_fail(ctx, "out of memory");
+	if ((rc = hash_image(ctx, ctx->pos[0], &img)) != 0)
+		goto out;
+	memcpy(sha, img.sha256, sizeof(sha));
+	flw_hex_encode(hex, sha, FLW_SHA256_BYTES);
+	rc = root_file
+	             ? cli_read_envelope(ctx, root_file, root_file, &root_doc, &root_bytes)
+	             : cli_fetch_envelope(ctx, "/api/v1/tuf/root", "the repository has no root yet",
+	                                  &root_doc, &root_bytes);
+	if (rc == 0)
+		rc = meta ? cli_read_envelope(ctx, meta, meta, &tdoc, &tbytes)
+		          : cli_fetch_envelope(ctx, "/api/v1/tuf/targets",
+		                               "the repository has no targets yet", &tdoc, &tbytes);
+	if (rc != 0)
+		goto out;
+	if (flw_tuf_root_parse(&root, root_bytes.data, root_bytes.len, &diag) != 0) {
+		rc = cli_fail(ctx, "the root: %s", diag.msg);
+		goto out;
+	}
+	if (flw_tuf_verify(root, FLW_TUF_TARGETS, tbytes.data, tbytes.len, &sgn, &diag) == 0) {
+		struct flw_tuf_role_keys rk;
+
+		if (flw_tuf_root_role(root, FLW_TUF_TARGETS, &rk) != 0)
+			rk.threshold = 0;
+		check_line(&v, "signatures", 1,
+		           "targets v%" JSON_INTEGER_FORMAT
+		           " meets the threshold (%u) of the targets "
+		           "keys of root v%" PRId64,
+		           json_integer_value(json_object_get(sgn, "version")), rk.threshold,
+		           flw_tuf_root_version(root));
+	} else {
+		check_line(&v, "signatures", 0, "targets under root v%" PRId64 ": %s",
+		           flw_tuf_root_version(root), diag.msg);
+		sgn = json_incref(json_object_get(tdoc, "signed")); /* report the rest anyway */
+	}
+	target = pick_target(sgn, name, hex);
+	if (!target)
+		check_line(&v, "target", 0,
+		           "no target has the image's sha256 %.16s...; give --name", hex);
+	else
+		verify_target(&v, sgn, target, img.length, sha);
+	if (ctx->json)
+		cli_print_json(json_pack("{s:s,s:b,s:O}", "image", ctx->pos[0], "ok", v.failed == 0,
+		                         "checks", v.checks));
+	else
+		printf("%s: %s\n", ctx->pos[0],
+		       v.failed ? "verification FAILED" : "all checks passed");
+	rc = v.failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+out:
+	flw_tuf_root_free(root);
+	json_decref(root_doc);
+	json_decref(tdoc);
+	json_decref(sgn);
+	json_decref(v.checks);
+	flw_buf_free(&root_bytes);
+	flw_buf_free(&tbytes);
 	return rc;
 }

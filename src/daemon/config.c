@@ -23,6 +23,7 @@ enum opt_kind {
 	OPT_PATH,  /* non-empty string */
 	OPT_UINT,  /* unsigned, min..max */
 	OPT_SIZE,  /* bytes with optional K/M/G suffix, min..max */
+	OPT_DUR,   /* seconds with optional s/m/h/d suffix, min..max */
 	OPT_LEVEL, /* err|warn|notice|info|debug */
 	OPT_FLAG   /* no value */
 };
@@ -55,6 +56,10 @@ static const struct opt options[] = {
 	  "S per-device floor between check-ins; sooner ones get 429 + Retry-After (0 = off)" },
 	{ "max-artifact-size", OPT_SIZE, OFF(max_artifact_size), 1, 1ull << 40, "1G", 0,
 	  "BYTES largest artifact upload (suffix K, M or G)" },
+	{ "timestamp-expiry", OPT_DUR, OFF(timestamp_expiry), 300, 366 * 86400, "1d", 0,
+	  "DURATION lifetime of each signed timestamp (90s, 30m, 24h, 7d); re-signed at half" },
+	{ "snapshot-expiry", OPT_DUR, OFF(snapshot_expiry), 300, 366 * 86400, "7d", 0,
+	  "DURATION lifetime of each signed snapshot; re-signed at half" },
 	{ "threads", OPT_UINT, OFF(threads), 1, 1024, NULL, 0,
 	  "N HTTP worker threads (default: number of CPUs)" },
 	{ "log-level", OPT_LEVEL, OFF(log_level), 0, 0, "notice", 0,
@@ -97,6 +102,37 @@ static int usage_error(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nTry 'fleetwardd --help'.\n");
 	return 2;
+}
+
+/* "90s", "30m", "24h", "7d" or plain seconds */
+static int parse_duration(const char *s, uint64_t *out)
+{
+	static const struct {
+		char suffix;
+		uint64_t mult;
+	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 } };
+	unsigned long long v;
+	uint64_t mult = 1;
+	char *end = NULL;
+	size_t i;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	for (i = 0; *end != '\0' && i < FLW_ARRAY_SIZE(units); i++) {
+		if (*end == units[i].suffix && end[1] == '\0') {
+			mult = units[i].mult;
+			end++;
+			break;
+		}
+	}
+	if (*end != '\0' || (v != 0 && mult > UINT64_MAX / v))
+		return -1;
+	*out = (uint64_t)v * mult;
+	return 0;
 }
 
 static int parse_u64(const char *s, uint64_t *out, int suffixes)
@@ -199,14 +235,20 @@ static int set_value(struct flwd_config *cfg, const struct opt *o, const char *v
 		return 0;
 	case OPT_UINT:
 	case OPT_SIZE:
-		if (parse_u64(v, &n, o->kind == OPT_SIZE) != 0 || n < o->min || n > o->max) {
+	case OPT_DUR:
+		if ((o->kind == OPT_DUR ? parse_duration(v, &n)
+		                        : parse_u64(v, &n, o->kind == OPT_SIZE)) != 0 ||
+		    n < o->min || n > o->max) {
 			char range[64];
 
 			snprintf(range, sizeof(range), "%llu..%llu", (unsigned long long)o->min,
 			         (unsigned long long)o->max);
 			fprintf(stderr, "fleetwardd: --%s: '%s' is not a number in %s%s\n", o->name,
 			        v, range,
-			        o->kind == OPT_SIZE ? " (bytes, suffix K/M/G allowed)" : "");
+			        o->kind == OPT_SIZE ? " (bytes, suffix K/M/G allowed)"
+			        : o->kind == OPT_DUR
+			                ? " seconds (suffix s, m, h or d allowed, e.g. 12h)"
+			                : "");
 			fprintf(stderr, "Try 'fleetwardd --help'.\n");
 			return 2;
 		}

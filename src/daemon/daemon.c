@@ -50,6 +50,10 @@ static int init_data(struct flwd *d)
 	d->repo.snapshot_key = d->dd.snapshot_key;
 	d->repo.timestamp_key = d->dd.timestamp_key;
 	d->repo.artifacts_dir = d->dd.artifacts;
+	d->repo.director_key = d->dd.director_key;
+	d->repo.dd = &d->dd; /* online keys (and their rotation) from the data directory */
+	d->repo.snapshot_lifetime = (time_t)d->cfg->snapshot_expiry;
+	d->repo.timestamp_lifetime = (time_t)d->cfg->timestamp_expiry;
 	s = flwd_store(d);
 	if (!s)
 		return FLW_ESTORE;

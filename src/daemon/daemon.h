@@ -20,6 +20,7 @@
 
 struct flw_store;
 struct flw_diag;
+struct flw_buf;
 
 /* ---- configuration (config.c) ------------------------------------------------------------ */
 struct flwd_config {
@@ -32,6 +33,8 @@ struct flwd_config {
 	unsigned poll_interval;        /* seconds */
 	unsigned min_checkin_interval; /* seconds between a device's check-ins; 0 = no floor */
 	uint64_t max_artifact_size;    /* bytes */
+	unsigned timestamp_expiry;     /* seconds: lifetime of each timestamp the server signs */
+	unsigned snapshot_expiry;      /* seconds: lifetime of each snapshot */
 	unsigned threads;
 	int log_level;
 	int help;
@@ -63,6 +66,8 @@ struct flwd_metrics {
 	atomic_ulong enrollments;
 	atomic_ulong bytes_uploaded;
 	atomic_llong timestamp_expires; /* unix time; 0 = no repository yet */
+	atomic_llong tuf_expires[4];    /* per enum flw_tuf_role: unix time; 0 = none yet */
+	atomic_ulong resign_failures;   /* failed re-signing attempts of snapshot/timestamp */
 };
 
 /* ---- the daemon -------------------------------------------------------------------------- */
@@ -136,6 +141,8 @@ void flwd_scheduler_stop(struct flwd_scheduler *s); /* flushes once more; NULL i
 int flwd_flush_touches(struct flwd *d);
 /* one repository check (re-sign when due) */
 int flwd_repo_tick(struct flwd *d, time_t now);
+/* the repository's /metrics lines (expiry per role, re-signing failures) */
+int flwd_repo_metrics(struct flwd *d, struct flw_buf *out);
 
 /* main loop (daemon.c) */
 int flwd_run(int argc, char **argv);

@@ -66,6 +66,8 @@ static const struct flwd_route routes[] = {
 	R("GET", "/api/v1/tuf/targets", VIEWER, NONE, API, NULL, tuf_targets_get, NONE),
 	R("GET", "/api/v1/tuf/online-keys", VIEWER, NONE, API, NULL, tuf_online_keys, NONE),
 	R("POST", "/api/v1/tuf/root", ADMIN, API, API, "tuf.root", tuf_root_post, NONE),
+	R("POST", "/api/v1/tuf/online-keys/rotate", ADMIN, API, API, "tuf.online_keys.rotate",
+	  tuf_keys_rotate, NONE),
 	R("PUT", "/api/v1/artifacts", OPERATOR, STREAM, API, "artifact.upload", artifact_put, NONE),
 	R("POST", "/api/v1/releases", OPERATOR, API, API, "release.publish", release_post, NONE),
 	R("GET", "/api/v1/releases", VIEWER, NONE, API, NULL, release_list, NONE),
@@ -805,6 +807,7 @@ int flwd_metrics_text(struct flwd *d, struct flw_buf *out)
 	if (ts != 0)
 		rc |= flw_buf_printf(out, "fleetward_tuf_timestamp_expiry_seconds %lld\n",
 		                     ts - (long long)time(NULL));
+	rc |= flwd_repo_metrics(d, out);
 	rc |= flw_buf_printf(out, "# TYPE fleetward_up gauge\nfleetward_up %d\n",
 	                     atomic_load(&d->failed) ? 0 : 1);
 	return rc ? FLW_ENOMEM : 0;

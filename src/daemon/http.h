@@ -134,6 +134,7 @@ int flwd_reply_tuf(struct flwd_req *r, int role, int64_t version, const char *mi
 	X(tuf_targets_get)   \
 	X(tuf_online_keys)   \
 	X(tuf_root_post)     \
+	X(tuf_keys_rotate)   \
 	X(artifact_put)      \
 	X(release_post)      \
 	X(release_list)      \

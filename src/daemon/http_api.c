@@ -367,23 +367,122 @@ int flwd_h_tuf_targets_get(struct flwd_req *r)
 	                      "no targets metadata yet (run 'fleetward repo init')");
 }
 
+/* {"snapshot": key, "timestamp": key, "director": key} of the current (pending = 0) or pending
+ * keys (roles without a pending key are left out). Caller holds repo_lock. */
+static int online_keys_json(const struct flw_datadir *dd, int pending, json_t **out)
+{
+	json_t *o = json_object();
+	int rc = 0;
+	int i;
+
+	for (i = 0; o && rc == 0 && i < _FLW_ONLINE_MAX; i++) {
+		struct flw_signer *sg = pending ? dd->pending[i] : flw_datadir_key(dd, i);
+		json_t *k = NULL;
+
+		if (!sg)
+			continue;
+		rc = flw_tuf_key_to_json(flw_signer_key(sg), &k);
+		if (rc == 0 && json_object_set_new(o, flw_online_key_name(i), k) != 0)
+			rc = FLW_ENOMEM;
+	}
+	if (!o || rc != 0) {
+		json_decref(o);
+		return rc ? rc : FLW_ENOMEM;
+	}
+	*out = o;
+	return 0;
+}
+
 int flwd_h_tuf_online_keys(struct flwd_req *r)
 {
-	json_t *sk = NULL;
-	json_t *tk = NULL;
-	json_t *dk = NULL;
+	json_t *cur = NULL;
+	json_t *pend = NULL;
 	int rc;
 
-	if ((rc = flw_tuf_key_to_json(flw_signer_key(r->d->dd.snapshot_key), &sk)) != 0 ||
-	    (rc = flw_tuf_key_to_json(flw_signer_key(r->d->dd.timestamp_key), &tk)) != 0 ||
-	    (rc = flw_tuf_key_to_json(flw_signer_key(r->d->dd.director_key), &dk)) != 0) {
-		json_decref(sk);
-		json_decref(tk);
+	pthread_mutex_lock(&r->d->repo_lock);
+	rc = online_keys_json(&r->d->dd, 0, &cur);
+	if (rc == 0)
+		rc = online_keys_json(&r->d->dd, 1, &pend);
+	pthread_mutex_unlock(&r->d->repo_lock);
+	if (rc != 0) {
+		json_decref(cur);
 		return rc;
 	}
-	return flwd_reply_json(
-	        r, 200,
-	        json_pack("{s:o,s:o,s:o}", "snapshot", sk, "timestamp", tk, "director", dk));
+	if (json_object_size(pend) > 0)
+		json_object_set(cur, "pending", pend);
+	json_decref(pend);
+	return flwd_reply_json(r, 200, cur);
+}
+
+/* {"roles": ["snapshot"|"timestamp"|"director", ...]}: 1 to 3 distinct names -> bit mask */
+static int parse_rotate(struct flwd_req *r, int *mask_out)
+{
+	static const char *const allowed[] = { "roles", NULL };
+	struct flw_json_limits lim = { FLW_API_BODY_MAX, 4 };
+	json_t *doc = NULL;
+	json_t *roles = NULL;
+	json_t *v;
+	size_t i;
+	int mask = 0;
+	int rc;
+
+	rc = flw_json_parse(&doc, r->body.data, r->body.len, &lim, &r->diag);
+	if (rc == 0 && !json_is_object(doc))
+		rc = flw_diag_set(&r->diag, FLW_EFORMAT, NULL, "expected a JSON object");
+	if (rc == 0)
+		rc = flw_json_only_keys(doc, allowed, "", &r->diag);
+	if (rc == 0)
+		rc = flw_json_get_arr(doc, "roles", &roles, _FLW_ONLINE_MAX, 1, &r->diag);
+	if (rc == FLW_ENOTFOUND)
+		rc = FLW_EFORMAT;
+	if (rc == 0 && json_array_size(roles) == 0)
+		rc = flw_diag_set(&r->diag, FLW_EFORMAT, "roles",
+		                  "name at least one of snapshot, timestamp, director");
+	json_array_foreach(roles, i, v)
+	{
+		int which = flw_online_key_from_string(json_string_value(v));
+
+		if (rc != 0)
+			break;
+		if (which < 0)
+			rc = flw_diag_set(&r->diag, FLW_EFORMAT, "roles",
+			                  "roles[%zu]: expected \"snapshot\", \"timestamp\" or "
+			                  "\"director\"",
+			                  i);
+		else if (mask & (1 << which))
+			rc = flw_diag_set(&r->diag, FLW_EFORMAT, "roles", "roles: '%s' given twice",
+			                  flw_online_key_name(which));
+		else
+			mask |= 1 << which;
+	}
+	json_decref(doc);
+	*mask_out = mask;
+	return rc;
+}
+
+int flwd_h_tuf_keys_rotate(struct flwd_req *r)
+{
+	json_t *pend = NULL;
+	int mask = 0;
+	int rc;
+	int i;
+
+	snprintf(r->audit_object, sizeof(r->audit_object), "tuf:online-keys");
+	if ((rc = parse_rotate(r, &mask)) != 0)
+		return rc;
+	pthread_mutex_lock(&r->d->repo_lock);
+	for (i = 0; rc == 0 && i < _FLW_ONLINE_MAX; i++)
+		if (mask & (1 << i))
+			rc = flw_datadir_make_pending(&r->d->dd, i, &r->diag);
+	if (rc == 0)
+		rc = online_keys_json(&r->d->dd, 1, &pend);
+	pthread_mutex_unlock(&r->d->repo_lock);
+	if (rc != 0)
+		return rc;
+	log_notice("online key rotation started by %s: pending keys made; they are used once a "
+	           "root that lists them is uploaded",
+	           r->actor);
+	return flwd_reply_json(r, 200, json_pack("{s:o}", "pending", pend));
 }
 
 int flwd_h_tuf_root_post(struct flwd_req *r)
@@ -399,7 +498,17 @@ int flwd_h_tuf_root_post(struct flwd_req *r)
 		return rc;
 	pthread_mutex_lock(&r->d->repo_lock);
 	rc = flw_repo_put_root(&r->d->repo, s, r->body.data, r->body.len, r->now, &v, &r->diag);
+	if (v != 0)
+		(void)flwd_repo_tick(r->d, r->now); /* expiry gauges; finishes a key switch */
 	pthread_mutex_unlock(&r->d->repo_lock);
+	if (rc != 0 && v != 0) {
+		/* stored; only the switch to pending keys failed: the scheduler retries it */
+		log_error("root version %" PRId64 " stored, but switching to its new online keys "
+		          "failed: %s (will retry)",
+		          v, r->diag.msg);
+		flw_diag_clear(&r->diag);
+		rc = 0;
+	}
 	if (rc != 0)
 		return rc;
 	snprintf(r->audit_object, sizeof(r->audit_object), "tuf:root.v%" PRId64, v);

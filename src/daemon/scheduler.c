@@ -3,8 +3,11 @@
  * One thread with its own store:
  *  - every FLWD_FLUSH_INTERVAL seconds, the last-seen times gathered by check-ins are written
  *    in one transaction (group commit; a check-in itself writes nothing when nothing changed);
- *  - every FLWD_REPO_INTERVAL seconds, snapshot and timestamp are re-signed once half their
- *    life is gone (an alarm line is logged each time, and when expiry is near).
+ *  - every FLWD_REPO_INTERVAL seconds (or an eighth of the shorter configured lifetime),
+ *    a pending online key that the newest root lists is switched to, and snapshot and
+ *    timestamp are re-signed once half their life is gone (an alarm line is logged each time,
+ *    when re-signing fails past half-life, and when expiry is near); the expiry of every
+ *    role and the failures are /metrics gauges (flwd_repo_metrics).
  * A storage failure here is fail-stop like anywhere else.
  */
 #include <errno.h>
@@ -14,6 +17,7 @@
 
 #include "daemon.h"
 #include "fleetward/alloc.h"
+#include "fleetward/buf.h"
 #include "fleetward/error.h"
 #include "fleetward/log.h"
 #include "fleetward/store.h"
@@ -64,22 +68,51 @@ out:
 	return rc;
 }
 
+static void update_expiry_gauges(struct flwd *d, struct flw_store *s)
+{
+	int role;
+
+	for (role = 0; role < _FLW_TUF_ROLE_MAX; role++) {
+		time_t exp = 0;
+
+		if (flw_repo_expires(s, role, &exp, NULL, NULL) == 0)
+			atomic_store(&d->m.tuf_expires[role], (long long)exp);
+	}
+}
+
 /* Caller holds d->repo_lock or is the only writer. */
 int flwd_repo_tick(struct flwd *d, time_t now)
 {
 	struct flw_store *s = flwd_store(d);
+	time_t ts_life = flw_repo_timestamp_lifetime(&d->repo);
 	struct flw_diag diag;
 	time_t ts_exp = 0;
+	int switched = 0;
 	int resigned = 0;
 	int rc;
 
 	if (!s)
 		return FLW_ESTORE;
 	flw_diag_clear(&diag);
-	rc = flw_repo_refresh(&d->repo, s, now, &ts_exp, &resigned, &diag);
+	rc = flw_repo_adopt_pending(&d->repo, s, now, &switched, &diag);
+	if (rc == 0 && switched)
+		log_notice(
+		        "online key rotation completed: now signing with the new key(s) the root "
+		        "lists (mask %d)",
+		        switched);
+	if (rc == 0)
+		rc = flw_repo_refresh(&d->repo, s, now, &ts_exp, &resigned, &diag);
 	if (rc != 0) {
+		long long old = atomic_load(&d->m.timestamp_expires);
+
 		rc = flwd_store_check(d, s, rc);
+		atomic_fetch_add(&d->m.resign_failures, 1);
 		log_error("re-signing TUF metadata: %s", diag.msg[0] ? diag.msg : flw_strerror(rc));
+		if (old != 0 && old - (long long)now < (long long)ts_life / 2)
+			log_error("alarm: the TUF timestamp is past half its lifetime and could "
+			          "not be "
+			          "re-signed; it expires in %lld s",
+			          old - (long long)now);
 		return rc;
 	}
 	if (resigned & 1)
@@ -88,12 +121,52 @@ int flwd_repo_tick(struct flwd *d, time_t now)
 		log_warn("alarm: timestamp had less than half its lifetime left: re-signed (now "
 		         "expires in %" PRId64 "s)",
 		         (int64_t)(ts_exp - now));
-	if (ts_exp != 0 && ts_exp - now < FLW_TUF_TIMESTAMP_LIFETIME / 4)
+	if (ts_exp != 0 && ts_exp - now < ts_life / 4)
 		log_error("alarm: the TUF timestamp expires in %" PRId64 "s and could not be "
 		          "refreshed",
 		          (int64_t)(ts_exp - now));
 	atomic_store(&d->m.timestamp_expires, (long long)ts_exp);
+	update_expiry_gauges(d, s);
 	return 0;
+}
+
+int flwd_repo_metrics(struct flwd *d, struct flw_buf *out)
+{
+	long long now = (long long)time(NULL);
+	int rc = 0;
+	int role;
+
+	rc |= flw_buf_puts(out, "# HELP fleetward_tuf_expires_seconds Seconds until the newest "
+	                        "metadata of each TUF role expires (absent before it exists).\n"
+	                        "# TYPE fleetward_tuf_expires_seconds gauge\n");
+	for (role = 0; role < _FLW_TUF_ROLE_MAX; role++) {
+		long long exp = atomic_load(&d->m.tuf_expires[role]);
+
+		if (exp != 0)
+			rc |= flw_buf_printf(out,
+			                     "fleetward_tuf_expires_seconds{role=\"%s\"} %lld\n",
+			                     flw_tuf_role_to_string(role), exp - now);
+	}
+	rc |= flw_buf_printf(
+	        out,
+	        "# HELP fleetward_tuf_resign_failures_total Failed attempts to re-sign "
+	        "snapshot and timestamp.\n"
+	        "# TYPE fleetward_tuf_resign_failures_total counter\n"
+	        "fleetward_tuf_resign_failures_total %lu\n",
+	        atomic_load(&d->m.resign_failures));
+	return rc ? FLW_ENOMEM : 0;
+}
+
+/* Seconds between repository checks: FLWD_REPO_INTERVAL, or an eighth of the shorter lifetime */
+static time_t repo_interval(const struct flwd *d)
+{
+	time_t life = flw_repo_timestamp_lifetime(&d->repo);
+	time_t snap = flw_repo_snapshot_lifetime(&d->repo);
+
+	if (snap < life)
+		life = snap;
+	life /= 8;
+	return life < 1 ? 1 : (life > FLWD_REPO_INTERVAL ? FLWD_REPO_INTERVAL : life);
 }
 
 static void *run(void *arg)
@@ -110,7 +183,7 @@ static void *run(void *arg)
 		pthread_mutex_unlock(&sc->lock);
 		(void)flwd_flush_touches(d);
 		now = time(NULL);
-		if (now - last_repo >= FLWD_REPO_INTERVAL && !atomic_load(&d->failed)) {
+		if (now - last_repo >= repo_interval(d) && !atomic_load(&d->failed)) {
 			pthread_mutex_lock(&d->repo_lock);
 			(void)flwd_repo_tick(d, now);
 			pthread_mutex_unlock(&d->repo_lock);

@@ -56,16 +56,19 @@ srv_root() {
 	shift 4
 	local ok=$FLW_TMP/online-keys.json
 	curl -sS -H "Authorization: Bearer $FLW_ADMIN_TOKEN" "$FLW_URL/api/v1/tuf/online-keys" >"$ok" || return 1
-	local sk_id tk_id
+	local sk_id tk_id dk_id
 	sk_id=$(jq -cS .snapshot "$ok" | tr -d '\n' | sha256sum | cut -d' ' -f1)
 	tk_id=$(jq -cS .timestamp "$ok" | tr -d '\n' | sha256sum | cut -d' ' -f1)
+	dk_id=$(jq -cS .director "$ok" | tr -d '\n' | sha256sum | cut -d' ' -f1)
 	jq -n --argjson v "$ver" --arg e "$(srv_expires "$exp")" \
 		--arg rid "$(cat "$FLW_TMP/k/$rk.keyid")" --argjson rkey "$(cat "$FLW_TMP/k/$rk.json")" \
 		--arg tid "$(cat "$FLW_TMP/k/$tk.keyid")" --argjson tkey "$(cat "$FLW_TMP/k/$tk.json")" \
 		--arg sid "$sk_id" --argjson skey "$(jq -c .snapshot "$ok")" \
 		--arg mid "$tk_id" --argjson mkey "$(jq -c .timestamp "$ok")" \
+		--arg did "$dk_id" --argjson dkey "$(jq -c .director "$ok")" \
 		'{_type:"root",spec_version:"1.0.31",version:$v,expires:$e,consistent_snapshot:true,
-		  keys:{($rid):$rkey,($tid):$tkey,($sid):$skey,($mid):$mkey},
+		  keys:{($rid):$rkey,($tid):$tkey,($sid):$skey,($mid):$mkey,($did):$dkey},
+		  "x-fleetward-director":{keyids:[$did],threshold:1},
 		  roles:{root:{keyids:[$rid],threshold:1},targets:{keyids:[$tid],threshold:1},
 		         snapshot:{keyids:[$sid],threshold:1},timestamp:{keyids:[$mid],threshold:1}}}' \
 		>"$FLW_TMP/root.signed.json"

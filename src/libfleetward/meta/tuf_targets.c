@@ -1,7 +1,8 @@
 /* meta/tuf_targets.c - releases as TUF targets with fleetward's custom fields
  *
  * A target entry is {"length":n,"hashes":{"sha256":hex},"custom":{"version":s,
- * "hardware_ids":[s...],"security_version":n}}. Target names reach URLs and file names, so
+ * "hardware_ids":[s...],"security_version":n}} and, when known, the provenance fields
+ * "source_commit", "builder" and "build_time" in "custom". Target names reach URLs and file names, so
  * they are checked on the way in and on the way out: relative paths of [A-Za-z0-9._-]
  * components, no empty, "." or ".." component.
  */
@@ -75,6 +76,53 @@ static int version_ok(const char *s)
 	return 1;
 }
 
+static int commit_ok(const char *s)
+{
+	size_t n = strlen(s);
+	size_t i;
+
+	if (n == 0)
+		return 1;
+	if (n < 7 || n > FLW_TUF_COMMIT_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+static int builder_ok(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			return 0;
+	return i <= FLW_TUF_BUILDER_MAX;
+}
+
+static int build_time_ok(const char *s)
+{
+	time_t t;
+
+	return *s == '\0' || (strlen(s) == 20 && flw_tuf_time_parse(s, &t) == 0);
+}
+
+static int provenance_check(const struct flw_tuf_target *t, struct flw_diag *diag)
+{
+	if (!commit_ok(t->source_commit))
+		return flw_diag_set(diag, FLW_EINVAL, "custom.source_commit",
+		                    "source commit must be 7-64 lowercase hex digits");
+	if (!builder_ok(t->builder))
+		return flw_diag_set(diag, FLW_EINVAL, "custom.builder",
+		                    "builder must be 1-%u printable ASCII characters",
+		                    (unsigned)FLW_TUF_BUILDER_MAX);
+	if (!build_time_ok(t->build_time))
+		return flw_diag_set(diag, FLW_EINVAL, "custom.build_time",
+		                    "build time must be YYYY-MM-DDTHH:MM:SSZ");
+	return 0;
+}
+
 static int target_check(const struct flw_tuf_target *t, struct flw_diag *diag)
 {
 	unsigned i;
@@ -100,6 +148,8 @@ static json_t *target_to_json(const struct flw_tuf_target *t)
 {
 	char hex[FLW_SHA256_HEX];
 	json_t *hw = json_array();
+	json_t *custom;
+	json_t *o;
 	unsigned i;
 
 	for (i = 0; hw && i < t->n_hwids; i++) {
@@ -111,9 +161,20 @@ static json_t *target_to_json(const struct flw_tuf_target *t)
 	if (!hw)
 		return NULL;
 	flw_hex_encode(hex, t->sha256, sizeof(t->sha256));
-	return json_pack("{s:I, s:{s:s}, s:{s:s, s:o, s:I}}", "length", (json_int_t)t->length,
-	                 "hashes", "sha256", hex, "custom", "version", t->version, "hardware_ids",
-	                 hw, "security_version", (json_int_t)t->security_version);
+	o = json_pack("{s:I, s:{s:s}, s:{s:s, s:o, s:I}}", "length", (json_int_t)t->length,
+	              "hashes", "sha256", hex, "custom", "version", t->version, "hardware_ids", hw,
+	              "security_version", (json_int_t)t->security_version);
+	custom = json_object_get(o, "custom");
+	if (o &&
+	    ((t->source_commit[0] &&
+	      json_object_set_new(custom, "source_commit", json_string(t->source_commit))) ||
+	     (t->builder[0] && json_object_set_new(custom, "builder", json_string(t->builder))) ||
+	     (t->build_time[0] &&
+	      json_object_set_new(custom, "build_time", json_string(t->build_time))))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 int flw_tuf_targets_add(json_t *targets_signed, const struct flw_tuf_target *t,
@@ -125,6 +186,8 @@ int flw_tuf_targets_add(json_t *targets_signed, const struct flw_tuf_target *t,
 	if (!json_is_object(targets_signed) || !t)
 		return FLW_EINVAL;
 	rc = target_check(t, diag);
+	if (rc == 0)
+		rc = provenance_check(t, diag);
 	if (rc != 0)
 		return rc;
 	rc = flw_json_get_obj(targets_signed, "targets", &targets, 1, diag);
@@ -138,6 +201,9 @@ int flw_tuf_targets_add(json_t *targets_signed, const struct flw_tuf_target *t,
 static int get_custom(const json_t *custom, struct flw_tuf_target *t, struct flw_diag *diag)
 {
 	const char *v = "";
+	const char *sc = "";
+	const char *bd = "";
+	const char *bt = "";
 	json_t *hw = NULL;
 	json_t *e;
 	int64_t sv = 0;
@@ -154,6 +220,19 @@ static int get_custom(const json_t *custom, struct flw_tuf_target *t, struct flw
 	if (!version_ok(v))
 		return flw_diag_set(diag, FLW_EFORMAT, "custom.version", "invalid version string");
 	memcpy(t->version, v, strlen(v) + 1);
+	if (((rc = flw_json_get_str(custom, "source_commit", &sc, FLW_TUF_COMMIT_MAX, 0, diag)) &&
+	     rc != FLW_ENOTFOUND) ||
+	    ((rc = flw_json_get_str(custom, "builder", &bd, FLW_TUF_BUILDER_MAX, 0, diag)) &&
+	     rc != FLW_ENOTFOUND) ||
+	    ((rc = flw_json_get_str(custom, "build_time", &bt, 20, 0, diag)) &&
+	     rc != FLW_ENOTFOUND))
+		return rc;
+	memcpy(t->source_commit, sc, strlen(sc) + 1);
+	memcpy(t->builder, bd, strlen(bd) + 1);
+	memcpy(t->build_time, bt, strlen(bt) + 1);
+	rc = provenance_check(t, diag);
+	if (rc != 0)
+		return rc == FLW_EINVAL ? FLW_EFORMAT : rc;
 	t->security_version = (uint64_t)sv;
 	json_array_foreach(hw, i, e)
 	{

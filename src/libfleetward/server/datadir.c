@@ -1,9 +1,11 @@
 /* src/libfleetward/server/datadir.c - the server's data directory
  *
  * DATA/fleetward.db (store), DATA/artifacts/<sha256hex> (content-addressed blobs),
- * DATA/keys/{snapshot,timestamp}.key (flw_signer key files, 0600) and DATA/keys/token.key
- * (32 random bytes, 0600: the device-token MAC key). Missing keys are created on first start;
- * existing ones are loaded and never replaced.
+ * DATA/keys/{snapshot,timestamp,director}.key (flw_signer key files, 0600) and
+ * DATA/keys/token.key (32 random bytes, 0600: the device-token MAC key). Missing keys are
+ * created on first start; existing ones are loaded. An online key is replaced only by a
+ * rotation: DATA/keys/<name>.pending.key is made first (flw_datadir_make_pending), and renamed
+ * over <name>.key once a root that lists it is stored (flw_datadir_promote).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +50,124 @@ done:
 out:
 	flw_signer_free(s);
 	flw_free(path);
+	return rc;
+}
+
+static const char *const online_names[_FLW_ONLINE_MAX] = { "snapshot", "timestamp", "director" };
+
+const char *flw_online_key_name(int which)
+{
+	return which >= 0 && which < _FLW_ONLINE_MAX ? online_names[which] : "?";
+}
+
+int flw_online_key_from_string(const char *s)
+{
+	int i;
+
+	for (i = 0; s && i < _FLW_ONLINE_MAX; i++)
+		if (strcmp(s, online_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static struct flw_signer **current_slot(struct flw_datadir *dd, int which)
+{
+	switch (which) {
+	case FLW_ONLINE_SNAPSHOT:
+		return &dd->snapshot_key;
+	case FLW_ONLINE_TIMESTAMP:
+		return &dd->timestamp_key;
+	default:
+		return &dd->director_key;
+	}
+}
+
+struct flw_signer *flw_datadir_key(const struct flw_datadir *dd, int which)
+{
+	return *current_slot((struct flw_datadir *)dd, which);
+}
+
+/* DATA/keys/<name>.key or <name>.pending.key */
+static char *key_path(const struct flw_datadir *dd, int which, int pending)
+{
+	return flw_asprintf("%s/%s%s.key", dd->keys, online_names[which],
+	                    pending ? ".pending" : "");
+}
+
+static int load_pending(struct flw_datadir *dd, struct flw_diag *diag)
+{
+	int rc = 0;
+	int i;
+
+	for (i = 0; i < _FLW_ONLINE_MAX && rc == 0; i++) {
+		char *path = key_path(dd, i, 1);
+
+		if (!path)
+			return FLW_ENOMEM;
+		if (access(path, F_OK) == 0)
+			rc = flw_signer_load_file(&dd->pending[i], path, diag);
+		flw_free(path);
+	}
+	return rc;
+}
+
+int flw_datadir_make_pending(struct flw_datadir *dd, int which, struct flw_diag *diag)
+{
+	struct flw_signer *s = NULL;
+	char *path = NULL;
+	int rc = FLW_EINVAL;
+
+	if (which < 0 || which >= _FLW_ONLINE_MAX)
+		goto out;
+	rc = 0;
+	if (dd->pending[which])
+		goto out;
+	rc = FLW_ENOMEM;
+	path = key_path(dd, which, 1);
+	if (!path)
+		goto out;
+	if ((rc = flw_signer_generate(&s)) != 0 ||
+	    (rc = flw_signer_save_file(s, path, diag)) != 0 ||
+	    (rc = flw_fs_fsync_dir(dd->keys, diag)) != 0)
+		goto out;
+	dd->pending[which] = s;
+	s = NULL;
+out:
+	flw_signer_free(s);
+	flw_free(path);
+	return rc;
+}
+
+int flw_datadir_promote(struct flw_datadir *dd, int which, struct flw_diag *diag)
+{
+	struct flw_signer **slot;
+	struct flw_signer **grown;
+	char *from = NULL;
+	char *to = NULL;
+	int rc = FLW_EINVAL;
+
+	if (which < 0 || which >= _FLW_ONLINE_MAX || !dd->pending[which])
+		goto out;
+	rc = FLW_ENOMEM;
+	from = key_path(dd, which, 1);
+	to = key_path(dd, which, 0);
+	grown = flw_reallocarray(dd->retired, dd->n_retired + 1, sizeof(*dd->retired));
+	if (!from || !to || !grown)
+		goto out;
+	dd->retired = grown;
+	if (rename(from, to) != 0) {
+		rc = flw_diag_errno(diag, errno, to, "switching to the pending %s key",
+		                    online_names[which]);
+		goto out;
+	}
+	rc = flw_fs_fsync_dir(dd->keys, diag);
+	slot = current_slot(dd, which);
+	dd->retired[dd->n_retired++] = *slot;
+	*slot = dd->pending[which];
+	dd->pending[which] = NULL;
+out:
+	flw_free(from);
+	flw_free(to);
 	return rc;
 }
 
@@ -132,6 +252,8 @@ int flw_datadir_open(struct flw_datadir *dd, const char *root, struct flw_diag *
 	            0 ||
 	    (rc = load_or_create_signer(&dd->director_key, dd->keys, "director.key", diag)) != 0)
 		goto out;
+	if ((rc = load_pending(dd, diag)) != 0)
+		goto out;
 	rc = load_or_create_token_key(dd, diag);
 	if (rc != 0)
 		goto out;
@@ -144,6 +266,9 @@ out:
 
 void flw_datadir_close(struct flw_datadir *dd)
 {
+	size_t n;
+	int i;
+
 	if (!dd)
 		return;
 	flw_free(dd->root);
@@ -153,6 +278,11 @@ void flw_datadir_close(struct flw_datadir *dd)
 	flw_signer_free(dd->snapshot_key);
 	flw_signer_free(dd->timestamp_key);
 	flw_signer_free(dd->director_key);
+	for (i = 0; i < _FLW_ONLINE_MAX; i++)
+		flw_signer_free(dd->pending[i]);
+	for (n = 0; n < dd->n_retired; n++)
+		flw_signer_free(dd->retired[n]);
+	flw_free(dd->retired);
 	flw_memzero(dd->token_key, sizeof(dd->token_key));
 	if (dd->lock_fd > 0)
 		close(dd->lock_fd);

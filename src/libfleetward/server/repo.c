@@ -97,26 +97,119 @@ int flw_repo_expires(struct flw_store *s, int role, time_t *expires_out, int64_t
 	return rc;
 }
 
-static int role_lists_key(const struct flw_tuf_root *r, int role, const struct flw_signer *sg,
-                          struct flw_diag *diag)
+time_t flw_repo_snapshot_lifetime(const struct flw_repo *repo)
 {
-	const struct flw_tuf_key *k = flw_signer_key(sg);
-	struct flw_tuf_role_keys rk;
-	size_t i;
-	int rc;
+	return repo->snapshot_lifetime > 0 ? repo->snapshot_lifetime : FLW_TUF_SNAPSHOT_LIFETIME;
+}
 
-	rc = flw_tuf_root_role(r, role, &rk);
-	if (rc != 0)
-		return flw_diag_set(diag, FLW_EFORMAT, "signed.roles", "root has no '%s' role",
-		                    flw_tuf_role_to_string(role));
-	for (i = 0; i < rk.n_keys; i++) {
-		if (strcmp(rk.keys[i].keyid, k->keyid) == 0 && rk.threshold == 1)
-			return 0;
+time_t flw_repo_timestamp_lifetime(const struct flw_repo *repo)
+{
+	return repo->timestamp_lifetime > 0 ? repo->timestamp_lifetime : FLW_TUF_TIMESTAMP_LIFETIME;
+}
+
+/* Current online key of `which` (enum flw_online_key) */
+static struct flw_signer *repo_key(const struct flw_repo *repo, int which)
+{
+	if (repo->dd)
+		return flw_datadir_key(repo->dd, which);
+	if (which == FLW_ONLINE_SNAPSHOT)
+		return repo->snapshot_key;
+	return which == FLW_ONLINE_TIMESTAMP ? repo->timestamp_key : repo->director_key;
+}
+
+static struct flw_signer *repo_pending(const struct flw_repo *repo, int which)
+{
+	return repo->dd ? repo->dd->pending[which] : NULL;
+}
+
+/* Keys of root role `which` (snapshot, timestamp, or the director field) */
+static int online_role(const struct flw_tuf_root *r, int which, struct flw_tuf_role_keys *out)
+{
+	if (which == FLW_ONLINE_DIRECTOR)
+		return flw_tuf_root_director(r, out);
+	return flw_tuf_root_role(
+	        r, which == FLW_ONLINE_SNAPSHOT ? FLW_TUF_SNAPSHOT : FLW_TUF_TIMESTAMP, out);
+}
+
+/* 1 if the role lists signer sg's key */
+static int lists_signer(const struct flw_tuf_role_keys *rk, const struct flw_signer *sg)
+{
+	size_t i;
+
+	for (i = 0; sg && i < rk->n_keys; i++)
+		if (strcmp(rk->keys[i].keyid, flw_signer_key(sg)->keyid) == 0)
+			return 1;
+	return 0;
+}
+
+/* The role must list the server's current or pending key, with threshold 1 (the server signs
+ * alone). */
+static int role_lists_online_key(const struct flw_repo *repo, const struct flw_tuf_root *r,
+                                 int which, struct flw_diag *diag)
+{
+	const char *name = flw_online_key_name(which);
+	struct flw_signer *cur = repo_key(repo, which);
+	struct flw_signer *pend = repo_pending(repo, which);
+	struct flw_tuf_role_keys rk;
+
+	if (!cur)
+		return flw_diag_set(diag, FLW_ESTATE, "", "the server has no %s key", name);
+	if (online_role(r, which, &rk) != 0)
+		return flw_diag_set(diag, FLW_EFORMAT,
+		                    which == FLW_ONLINE_DIRECTOR ? "signed." FLW_TUF_DIRECTOR_FIELD
+		                                                 : "signed.roles",
+		                    "root has no '%s' %s", name,
+		                    which == FLW_ONLINE_DIRECTOR ? "keys (field "
+		                                                   "\"" FLW_TUF_DIRECTOR_FIELD "\")"
+		                                                 : "role");
+	if (rk.threshold == 1 && (lists_signer(&rk, cur) || lists_signer(&rk, pend)))
+		return 0;
+	if (pend)
+		return flw_diag_set(
+		        diag, FLW_EINCOMPAT,
+		        which == FLW_ONLINE_DIRECTOR ? "signed." FLW_TUF_DIRECTOR_FIELD
+		                                     : "signed.roles",
+		        "root's '%s' keys must include the server's online key %.16s... or "
+		        "its pending key %.16s..., with threshold 1 (see GET "
+		        "/api/v1/tuf/online-keys)",
+		        name, flw_signer_key(cur)->keyid, flw_signer_key(pend)->keyid);
+	return flw_diag_set(diag, FLW_EINCOMPAT,
+	                    which == FLW_ONLINE_DIRECTOR ? "signed." FLW_TUF_DIRECTOR_FIELD
+	                                                 : "signed.roles",
+	                    "root's '%s' keys must include the server's online key %s with "
+	                    "threshold 1 (see GET /api/v1/tuf/online-keys)",
+	                    name, flw_signer_key(cur)->keyid);
+}
+
+static int force_resign(const struct flw_repo *repo, struct flw_store *s, time_t now,
+                        struct flw_diag *diag);
+
+/* Switch to each pending key that root r lists; re-sign when snapshot/timestamp changed. */
+static int adopt_listed(const struct flw_repo *repo, struct flw_store *s,
+                        const struct flw_tuf_root *r, time_t now, int *switched_out,
+                        struct flw_diag *diag)
+{
+	struct flw_tuf_role_keys rk;
+	int switched = 0;
+	int rc = 0;
+	int i;
+
+	for (i = 0; i < _FLW_ONLINE_MAX && repo->dd; i++) {
+		struct flw_signer *pend = repo_pending(repo, i);
+
+		if (!pend || online_role(r, i, &rk) != 0 || !lists_signer(&rk, pend))
+			continue;
+		rc = flw_datadir_promote(repo->dd, i, diag);
+		if (rc != 0)
+			goto out;
+		switched |= 1 << i;
 	}
-	return flw_diag_set(diag, FLW_EINCOMPAT, "signed.roles",
-	                    "root's '%s' role must list the server's online key %s with threshold "
-	                    "1 (see GET /api/v1/tuf/online-keys)",
-	                    flw_tuf_role_to_string(role), k->keyid);
+	if (switched & ((1 << FLW_ONLINE_SNAPSHOT) | (1 << FLW_ONLINE_TIMESTAMP)))
+		rc = force_resign(repo, s, now, diag);
+out:
+	if (switched_out)
+		*switched_out = switched;
+	return rc;
 }
 
 int flw_repo_put_root(const struct flw_repo *repo, struct flw_store *s, const void *doc, size_t len,
@@ -150,8 +243,19 @@ int flw_repo_put_root(const struct flw_repo *repo, struct flw_store *s, const vo
 		goto out;
 	}
 	/* v N+1: a threshold of v N's root keys, then of its own */
-	if (cr && (rc = flw_tuf_verify(cr, FLW_TUF_ROOT, doc, len, NULL, diag)) != 0)
+	if (cr && (rc = flw_tuf_verify(cr, FLW_TUF_ROOT, doc, len, NULL, diag)) != 0) {
+		if (rc == FLW_ESIG) {
+			char msg[FLW_DIAG_MSG_MAX];
+
+			memcpy(msg, diag ? diag->msg : "", diag ? sizeof(msg) : 1);
+			rc = flw_diag_set(
+			        diag, FLW_ESIG, "signatures",
+			        "not signed by a threshold of the current root's (v%" PRId64
+			        ") root keys: %s",
+			        cur.version, msg);
+		}
 		goto out;
+	}
 	rc = flw_tuf_verify(nr, FLW_TUF_ROOT, doc, len, NULL, diag);
 	if (rc != 0)
 		goto out;
@@ -159,16 +263,49 @@ int flw_repo_put_root(const struct flw_repo *repo, struct flw_store *s, const vo
 		rc = flw_diag_set(diag, FLW_EEXPIRED, "signed.expires", "root has expired");
 		goto out;
 	}
-	if ((rc = role_lists_key(nr, FLW_TUF_SNAPSHOT, repo->snapshot_key, diag)) != 0 ||
-	    (rc = role_lists_key(nr, FLW_TUF_TIMESTAMP, repo->timestamp_key, diag)) != 0)
+	if ((rc = role_lists_online_key(repo, nr, FLW_ONLINE_SNAPSHOT, diag)) != 0 ||
+	    (rc = role_lists_online_key(repo, nr, FLW_ONLINE_TIMESTAMP, diag)) != 0 ||
+	    (rc = role_lists_online_key(repo, nr, FLW_ONLINE_DIRECTOR, diag)) != 0)
 		goto out;
 	rc = flw_store_tuf_put(s, FLW_TUF_ROOT, ver, doc, len, diag);
 	if (rc != 0)
 		goto out;
 	*version_out = ver;
+	/* stored: a failure from here on is finished by the scheduler (flw_repo_adopt_pending) */
+	rc = adopt_listed(repo, s, nr, now, NULL, diag);
 out:
 	flw_tuf_root_free(nr);
 	flw_tuf_root_free(cr);
+	stored_meta_done(&cur);
+	return rc;
+}
+
+int flw_repo_adopt_pending(const struct flw_repo *repo, struct flw_store *s, time_t now,
+                           int *switched_out, struct flw_diag *diag)
+{
+	struct flw_tuf_root *r = NULL;
+	struct stored_meta cur;
+	int rc = 0;
+	int i;
+
+	if (switched_out)
+		*switched_out = 0;
+	memset(&cur, 0, sizeof(cur));
+	for (i = 0; i < _FLW_ONLINE_MAX && !repo_pending(repo, i); i++)
+		;
+	if (i == _FLW_ONLINE_MAX)
+		goto out; /* nothing pending */
+	rc = stored_meta_load(s, FLW_TUF_ROOT, &cur, diag);
+	if (rc == FLW_ENOTFOUND) {
+		rc = 0;
+		goto out;
+	}
+	if (rc == 0)
+		rc = flw_tuf_root_parse(&r, cur.bytes.data, cur.bytes.len, diag);
+	if (rc == 0)
+		rc = adopt_listed(repo, s, r, now, switched_out, diag);
+out:
+	flw_tuf_root_free(r);
 	stored_meta_done(&cur);
 	return rc;
 }
@@ -216,7 +353,9 @@ static int target_same(const struct flw_tuf_target *a, const struct flw_tuf_targ
 
 	if (a->length != b->length || memcmp(a->sha256, b->sha256, FLW_SHA256_BYTES) != 0 ||
 	    strcmp(a->version, b->version) != 0 || a->n_hwids != b->n_hwids ||
-	    a->security_version != b->security_version)
+	    a->security_version != b->security_version ||
+	    strcmp(a->source_commit, b->source_commit) != 0 ||
+	    strcmp(a->builder, b->builder) != 0 || strcmp(a->build_time, b->build_time) != 0)
 		return 0;
 	for (i = 0; i < a->n_hwids && i < FLW_TUF_MAX_HWIDS; i++) {
 		if (strcmp(a->hwids[i], b->hwids[i]) != 0)
@@ -385,19 +524,21 @@ static int sign_online(const struct flw_repo *repo, struct flw_store *s, time_t 
 		return rc;
 	c->snapshot_version++;
 	c->timestamp_version++;
-	rc = flw_tuf_make_snapshot(&obj, c->snapshot_version, now + FLW_TUF_SNAPSHOT_LIFETIME,
-	                           targets_version, targets, targets_len);
+	rc = flw_tuf_make_snapshot(&obj, c->snapshot_version,
+	                           now + flw_repo_snapshot_lifetime(repo), targets_version, targets,
+	                           targets_len);
 	if (rc != 0)
 		return rc;
-	rc = sign_into(&c->snapshot, obj, repo->snapshot_key, diag);
+	rc = sign_into(&c->snapshot, obj, repo_key(repo, FLW_ONLINE_SNAPSHOT), diag);
 	if (rc != 0)
 		return rc;
 	obj = NULL;
-	rc = flw_tuf_make_timestamp(&obj, c->timestamp_version, now + FLW_TUF_TIMESTAMP_LIFETIME,
-	                            c->snapshot_version, c->snapshot.data, c->snapshot.len);
+	rc = flw_tuf_make_timestamp(&obj, c->timestamp_version,
+	                            now + flw_repo_timestamp_lifetime(repo), c->snapshot_version,
+	                            c->snapshot.data, c->snapshot.len);
 	if (rc != 0)
 		return rc;
-	return sign_into(&c->timestamp, obj, repo->timestamp_key, diag);
+	return sign_into(&c->timestamp, obj, repo_key(repo, FLW_ONLINE_TIMESTAMP), diag);
 }
 
 static void publish_ctx_done(struct publish_ctx *c)
@@ -473,11 +614,12 @@ static int resign_snapshot(const struct flw_repo *repo, struct flw_store *s, tim
 	if (rc != 0)
 		goto out;
 	c->snapshot_version++;
-	rc = flw_tuf_make_snapshot(&obj, c->snapshot_version, now + FLW_TUF_SNAPSHOT_LIFETIME,
-	                           t.version, t.bytes.data, t.bytes.len);
+	rc = flw_tuf_make_snapshot(&obj, c->snapshot_version,
+	                           now + flw_repo_snapshot_lifetime(repo), t.version, t.bytes.data,
+	                           t.bytes.len);
 	if (rc != 0)
 		goto out;
-	rc = sign_into(&c->snapshot, obj, repo->snapshot_key, diag);
+	rc = sign_into(&c->snapshot, obj, repo_key(repo, FLW_ONLINE_SNAPSHOT), diag);
 	if (rc != 0)
 		goto out;
 	rc = flw_store_tuf_put(s, FLW_TUF_SNAPSHOT, c->snapshot_version, c->snapshot.data,
@@ -502,24 +644,26 @@ static int resign_timestamp(const struct flw_repo *repo, struct flw_store *s, ti
 	if (rc != 0)
 		goto out;
 	c->timestamp_version++;
-	rc = flw_tuf_make_timestamp(&obj, c->timestamp_version, now + FLW_TUF_TIMESTAMP_LIFETIME,
-	                            snap.version, snap.bytes.data, snap.bytes.len);
+	rc = flw_tuf_make_timestamp(&obj, c->timestamp_version,
+	                            now + flw_repo_timestamp_lifetime(repo), snap.version,
+	                            snap.bytes.data, snap.bytes.len);
 	if (rc != 0)
 		goto out;
-	rc = sign_into(&c->timestamp, obj, repo->timestamp_key, diag);
+	rc = sign_into(&c->timestamp, obj, repo_key(repo, FLW_ONLINE_TIMESTAMP), diag);
 	if (rc != 0)
 		goto out;
 	rc = flw_store_tuf_put(s, FLW_TUF_TIMESTAMP, c->timestamp_version, c->timestamp.data,
 	                       c->timestamp.len, diag);
 	if (rc == 0)
-		*ts_expires = now + FLW_TUF_TIMESTAMP_LIFETIME;
+		*ts_expires = now + flw_repo_timestamp_lifetime(repo);
 out:
 	stored_meta_done(&snap);
 	return rc;
 }
 
-int flw_repo_refresh(const struct flw_repo *repo, struct flw_store *s, time_t now,
-                     time_t *ts_expires_out, int *resigned_out, struct flw_diag *diag)
+/* force: re-sign both now (after a key switch); else each once under half its life is left */
+static int refresh(const struct flw_repo *repo, struct flw_store *s, time_t now, int force,
+                   time_t *ts_expires_out, int *resigned_out, struct flw_diag *diag)
 {
 	struct publish_ctx c;
 	time_t snap_exp = 0;
@@ -537,13 +681,13 @@ int flw_repo_refresh(const struct flw_repo *repo, struct flw_store *s, time_t no
 	if (rc != 0 || snap_exp == 0)
 		goto out; /* nothing published yet */
 	*ts_expires_out = ts_exp;
-	if (snap_exp - now < FLW_TUF_SNAPSHOT_LIFETIME / 2) {
+	if (force || snap_exp - now < flw_repo_snapshot_lifetime(repo) / 2) {
 		rc = resign_snapshot(repo, s, now, &c, diag);
 		if (rc != 0)
 			goto out;
 		resigned |= 1;
 	}
-	if (resigned || ts_exp - now < FLW_TUF_TIMESTAMP_LIFETIME / 2) {
+	if (resigned || ts_exp - now < flw_repo_timestamp_lifetime(repo) / 2) {
 		rc = resign_timestamp(repo, s, now, &c, ts_expires_out, diag);
 		if (rc != 0)
 			goto out;
@@ -554,4 +698,18 @@ out:
 		*resigned_out = resigned;
 	publish_ctx_done(&c);
 	return rc;
+}
+
+static int force_resign(const struct flw_repo *repo, struct flw_store *s, time_t now,
+                        struct flw_diag *diag)
+{
+	time_t ts_exp = 0;
+
+	return refresh(repo, s, now, 1, &ts_exp, NULL, diag);
+}
+
+int flw_repo_refresh(const struct flw_repo *repo, struct flw_store *s, time_t now,
+                     time_t *ts_expires_out, int *resigned_out, struct flw_diag *diag)
+{
+	return refresh(repo, s, now, 0, ts_expires_out, resigned_out, diag);
 }

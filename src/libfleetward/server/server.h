@@ -50,14 +50,41 @@ struct flw_datadir {
 	struct flw_signer *snapshot_key;
 	struct flw_signer *timestamp_key;
 	struct flw_signer *director_key; /* signs per-device director documents (online) */
+	/* online key rotation: DATA/keys/<role>.pending.key, indexed by enum flw_online_key;
+	 * NULL when none is pending */
+	struct flw_signer *pending[3];
+	/* signers replaced by a rotation: kept alive until close, since other threads may still
+	 * hold a pointer they read before the switch */
+	struct flw_signer **retired;
+	size_t n_retired;
 	unsigned char token_key[FLW_MAC_KEY_BYTES];
 	int lock_fd; /* DATA/lock, flock()ed for the life of the process; <= 0: none */
 };
+
+/* The server's online keys (root roles snapshot and timestamp, and the director field). */
+enum flw_online_key {
+	FLW_ONLINE_SNAPSHOT,
+	FLW_ONLINE_TIMESTAMP,
+	FLW_ONLINE_DIRECTOR,
+	_FLW_ONLINE_MAX
+};
+/* "snapshot", "timestamp", "director"; from_string: -1 for anything else */
+const char *flw_online_key_name(int which);
+int flw_online_key_from_string(const char *s);
+/* Current key of `which` (borrowed) */
+struct flw_signer *flw_datadir_key(const struct flw_datadir *dd, int which);
 /* Create the directories (0700) and keys on first use, load them otherwise. Key files that are
  * readable by group or others are refused (FLW_EPERM). The directory is locked (flock on
  * DATA/lock): a second process on the same DATA gets FLW_ECONFLICT naming it. */
 int flw_datadir_open(struct flw_datadir *dd, const char *root, struct flw_diag *diag);
 void flw_datadir_close(struct flw_datadir *dd); /* wipes the token key; zeroed dd is fine */
+/* Online key rotation, step 1: make a pending key for `which` (DATA/keys/<name>.pending.key,
+ * 0600), unless one is pending already (then that one stays: rotation is idempotent until a
+ * root lists it). The caller serialises repository writers. */
+int flw_datadir_make_pending(struct flw_datadir *dd, int which, struct flw_diag *diag);
+/* Step 2, once a root listing the pending key is stored: rename the pending file over the
+ * current one and switch to it (the old signer stays allocated until close). */
+int flw_datadir_promote(struct flw_datadir *dd, int which, struct flw_diag *diag);
 /* When the store holds no API token: create an admin token named "admin", write it to
  * token_file (if not NULL, mode 0600) and into token_out (FLW_SECRET_TOKEN_MAX + 1 bytes);
  * *created_out = 1. Otherwise *created_out = 0 and nothing is written. */
@@ -67,14 +94,22 @@ int flw_datadir_first_token(struct flw_store *s, const char *token_file,
 
 /* ---- TUF repository, online side (repo.c) ------------------------------------------------ */
 struct flw_repo {
-	struct flw_signer *snapshot_key;  /* borrowed */
-	struct flw_signer *timestamp_key; /* borrowed */
+	struct flw_signer *snapshot_key;  /* borrowed; used when dd is NULL */
+	struct flw_signer *timestamp_key; /* borrowed; used when dd is NULL */
 	const char *artifacts_dir;        /* DATA/artifacts */
+	struct flw_signer *director_key;  /* borrowed; used when dd is NULL */
+	/* when set, the online keys (current and pending) come from here: rotation works */
+	struct flw_datadir *dd;
+	time_t snapshot_lifetime;  /* seconds; 0 = FLW_TUF_SNAPSHOT_LIFETIME */
+	time_t timestamp_lifetime; /* seconds; 0 = FLW_TUF_TIMESTAMP_LIFETIME */
 };
 
 /* Accept a root envelope: v1 when no root exists (signed by its own root threshold), v N+1
- * signed by a threshold of v N's root keys and of its own. Its snapshot and timestamp roles
- * must list the server's online keys. *version_out gets the version stored. */
+ * signed by a threshold of v N's root keys and of its own, not expired. Its snapshot and
+ * timestamp roles must list the server's current or pending online key (threshold 1), and its
+ * director field the current or pending director key (threshold 1). When it lists a pending
+ * key, the server switches to that key (flw_datadir_promote) and, for snapshot/timestamp,
+ * re-signs snapshot and timestamp at once. *version_out gets the version stored. */
 int flw_repo_put_root(const struct flw_repo *repo, struct flw_store *s, const void *doc, size_t len,
                       time_t now, int64_t *version_out, struct flw_diag *diag);
 
@@ -90,6 +125,17 @@ int flw_repo_publish_targets(const struct flw_repo *repo, struct flw_store *s, c
  * timestamp exists yet); *resigned_out (optional) a bit mask 1 = snapshot, 2 = timestamp. */
 int flw_repo_refresh(const struct flw_repo *repo, struct flw_store *s, time_t now,
                      time_t *ts_expires_out, int *resigned_out, struct flw_diag *diag);
+
+/* Switch to pending online keys that the newest root lists (and no longer the current key),
+ * then re-sign snapshot and timestamp when a key of theirs changed: completes a rotation that
+ * was interrupted between storing the root and switching. *switched_out (optional): bit mask
+ * 1 << enum flw_online_key of keys switched. The scheduler calls it before each refresh. */
+int flw_repo_adopt_pending(const struct flw_repo *repo, struct flw_store *s, time_t now,
+                           int *switched_out, struct flw_diag *diag);
+
+/* Lifetimes in effect (the configured ones or the defaults) */
+time_t flw_repo_snapshot_lifetime(const struct flw_repo *repo);
+time_t flw_repo_timestamp_lifetime(const struct flw_repo *repo);
 
 /* Largest accepted/served document of role (FLW_TUF_*_MAX_BYTES; targets for unknown roles). */
 size_t flw_repo_role_max_bytes(int role);

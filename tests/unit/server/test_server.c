@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "fleetward/alloc.h"
@@ -111,6 +112,7 @@ struct repo_fixture {
 	struct flw_signer *snapshot;
 	struct flw_signer *timestamp;
 	struct flw_signer *evil;
+	struct flw_signer *director;
 	struct flw_repo repo;
 	time_t now;
 };
@@ -130,6 +132,8 @@ static int repo_setup(void **state)
 	assert_int_equal(flw_signer_generate(&f->snapshot), 0);
 	assert_int_equal(flw_signer_generate(&f->timestamp), 0);
 	assert_int_equal(flw_signer_generate(&f->evil), 0);
+	assert_int_equal(flw_signer_generate(&f->director), 0);
+	f->repo.director_key = f->director;
 	f->repo.snapshot_key = f->snapshot;
 	f->repo.timestamp_key = f->timestamp;
 	f->repo.artifacts_dir = f->dir;
@@ -148,28 +152,42 @@ static int repo_teardown(void **state)
 	flw_signer_free(f->snapshot);
 	flw_signer_free(f->timestamp);
 	flw_signer_free(f->evil);
+	flw_signer_free(f->director);
 	flw_test_rmrf(f->dir);
 	flw_free(f->dir);
 	flw_free(f);
 	return 0;
 }
 
-/* root vN listing snap_key as the snapshot key, signed by `by` */
-static void make_root(struct repo_fixture *f, int64_t v, struct flw_signer *snap_key,
-                      struct flw_signer *by, struct flw_buf *out)
+/* root vN listing snap_key, ts_key and dir_key (NULL: no director field), signed by `by` */
+static void make_root_keys(struct repo_fixture *f, int64_t v, struct flw_signer *snap_key,
+                           struct flw_signer *ts_key, struct flw_signer *dir_key,
+                           struct flw_signer *by, struct flw_buf *out)
 {
 	struct flw_tuf_role_keys roles[4];
+	struct flw_tuf_role_keys dk;
 	struct flw_signer *const signers[1] = { by };
 	json_t *obj = NULL;
 
 	roles[FLW_TUF_ROOT] = (struct flw_tuf_role_keys){ flw_signer_key(f->root), 1, 1 };
 	roles[FLW_TUF_TARGETS] = (struct flw_tuf_role_keys){ flw_signer_key(f->targets), 1, 1 };
 	roles[FLW_TUF_SNAPSHOT] = (struct flw_tuf_role_keys){ flw_signer_key(snap_key), 1, 1 };
-	roles[FLW_TUF_TIMESTAMP] = (struct flw_tuf_role_keys){ flw_signer_key(f->timestamp), 1, 1 };
+	roles[FLW_TUF_TIMESTAMP] = (struct flw_tuf_role_keys){ flw_signer_key(ts_key), 1, 1 };
 	assert_int_equal(flw_tuf_make_root(&obj, v, f->now + 86400, roles), 0);
+	if (dir_key) {
+		dk = (struct flw_tuf_role_keys){ flw_signer_key(dir_key), 1, 1 };
+		assert_int_equal(flw_tuf_root_set_director(obj, &dk), 0);
+	}
 	flw_buf_init(out, FLW_TUF_ROOT_MAX_BYTES);
 	assert_int_equal(flw_tuf_sign(out, obj, signers, 1, NULL), 0);
 	json_decref(obj);
+}
+
+/* root vN listing snap_key as the snapshot key, signed by `by` */
+static void make_root(struct repo_fixture *f, int64_t v, struct flw_signer *snap_key,
+                      struct flw_signer *by, struct flw_buf *out)
+{
+	make_root_keys(f, v, snap_key, f->timestamp, f->director, by, out);
 }
 
 static void make_targets(struct repo_fixture *f, int64_t v, time_t expires,
@@ -212,6 +230,14 @@ static void test_repo_root_rules(void **state)
 	make_root(f, 1, f->snapshot, f->evil, &b); /* signed by a key it does not list */
 	assert_int_equal(flw_repo_put_root(&f->repo, f->s, b.data, b.len, f->now, &v, NULL),
 	                 FLW_ESIG);
+	flw_buf_free(&b);
+	make_root_keys(f, 1, f->snapshot, f->timestamp, NULL, f->root, &b); /* no director */
+	assert_int_equal(flw_repo_put_root(&f->repo, f->s, b.data, b.len, f->now, &v, NULL),
+	                 FLW_EFORMAT);
+	flw_buf_free(&b);
+	make_root_keys(f, 1, f->snapshot, f->timestamp, f->evil, f->root, &b); /* other director */
+	assert_int_equal(flw_repo_put_root(&f->repo, f->s, b.data, b.len, f->now, &v, NULL),
+	                 FLW_EINCOMPAT);
 	flw_buf_free(&b);
 	make_root(f, 2, f->snapshot, f->root, &b); /* v2 without v1 */
 	assert_int_equal(flw_repo_put_root(&f->repo, f->s, b.data, b.len, f->now, &v, NULL),
@@ -332,6 +358,81 @@ static void test_repo_resign_at_half_life(void **state)
 	flw_tuf_root_free(root);
 }
 
+/* Online key rotation through a real data directory: a pending timestamp key is accepted in
+ * root v2 instead of the current one, the server switches to it (the file renamed over the
+ * current key) and re-signs snapshot and timestamp at once; a restart loads the new key. */
+static void test_repo_online_rotation(void **state)
+{
+	struct repo_fixture *f = *state;
+	struct flw_datadir dd;
+	struct flw_tuf_root *r2 = NULL;
+	struct flw_signer *pend;
+	struct flw_diag diag;
+	struct flw_buf b;
+	char *ddir = flw_asprintf("%s/data", f->dir);
+	char *path = NULL;
+	int64_t v = 0;
+	int sw = -1;
+
+	assert_non_null(ddir);
+	assert_int_equal(flw_datadir_open(&dd, ddir, NULL), 0);
+	f->repo.dd = &dd;
+	make_root_keys(f, 1, dd.snapshot_key, dd.timestamp_key, dd.director_key, f->root, &b);
+	assert_int_equal(flw_repo_put_root(&f->repo, f->s, b.data, b.len, f->now, &v, NULL), 0);
+	flw_buf_free(&b);
+	make_targets(f, 1, f->now + 90 * 86400, NULL, f->targets, &b);
+	assert_int_equal(publish(f, &b, NULL), 0);
+	flw_buf_free(&b);
+	assert_int_equal(newest(f, FLW_TUF_TIMESTAMP), 1);
+
+	assert_int_equal(flw_datadir_make_pending(&dd, FLW_ONLINE_TIMESTAMP, NULL), 0);
+	pend = dd.pending[FLW_ONLINE_TIMESTAMP];
+	assert_non_null(pend);
+	assert_int_equal(flw_datadir_make_pending(&dd, FLW_ONLINE_TIMESTAMP, NULL), 0);
+	assert_ptr_equal(dd.pending[FLW_ONLINE_TIMESTAMP], pend); /* idempotent */
+	path = flw_asprintf("%s/keys/timestamp.pending.key", ddir);
+	assert_int_equal(access(path, F_OK), 0);
+	/* a key that is neither current nor pending is refused, naming both */
+	make_root_keys(f, 2, dd.snapshot_key, f->evil, dd.director_key, f->root, &b);
+	flw_diag_clear(&diag);
+	assert_int_equal(flw_repo_put_root(&f->repo, f->s, b.data, b.len, f->now, &v, &diag),
+	                 FLW_EINCOMPAT);
+	assert_non_null(strstr(diag.msg, "pending"));
+	flw_buf_free(&b);
+	/* nothing pending is listed yet: adopting does nothing */
+	assert_int_equal(flw_repo_adopt_pending(&f->repo, f->s, f->now, &sw, NULL), 0);
+	assert_int_equal(sw, 0);
+	make_root_keys(f, 2, dd.snapshot_key, pend, dd.director_key, f->root, &b);
+	assert_int_equal(flw_repo_put_root(&f->repo, f->s, b.data, b.len, f->now, &v, NULL), 0);
+	assert_int_equal(v, 2);
+	assert_ptr_equal(dd.timestamp_key, pend);
+	assert_null(dd.pending[FLW_ONLINE_TIMESTAMP]);
+	assert_int_not_equal(access(path, F_OK), 0);
+	assert_int_equal(newest(f, FLW_TUF_TIMESTAMP), 2); /* re-signed at once */
+	assert_int_equal(newest(f, FLW_TUF_SNAPSHOT), 2);
+	assert_int_equal(flw_tuf_root_parse(&r2, b.data, b.len, NULL), 0);
+	flw_buf_free(&b);
+	flw_buf_init(&b, FLW_TUF_TIMESTAMP_MAX_BYTES);
+	assert_int_equal(flw_store_tuf_get(f->s, FLW_TUF_TIMESTAMP, 0, &b, &v, NULL), 0);
+	assert_int_equal(flw_tuf_verify(r2, FLW_TUF_TIMESTAMP, b.data, b.len, NULL, NULL), 0);
+	flw_buf_free(&b);
+	/* a restart loads the switched key */
+	{
+		char kid[FLW_SHA256_HEX];
+
+		memcpy(kid, flw_signer_key(pend)->keyid, sizeof(kid));
+		f->repo.dd = NULL;
+		flw_datadir_close(&dd);
+		assert_int_equal(flw_datadir_open(&dd, ddir, NULL), 0);
+		assert_string_equal(flw_signer_key(dd.timestamp_key)->keyid, kid);
+		assert_null(dd.pending[FLW_ONLINE_TIMESTAMP]);
+	}
+	flw_datadir_close(&dd);
+	flw_tuf_root_free(r2);
+	flw_free(path);
+	flw_free(ddir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +443,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_repo_publish_checks_in_order, repo_setup,
 		                                repo_teardown),
 		cmocka_unit_test_setup_teardown(test_repo_resign_at_half_life, repo_setup,
+		                                repo_teardown),
+		cmocka_unit_test_setup_teardown(test_repo_online_rotation, repo_setup,
 		                                repo_teardown),
 	};
 	int failed;
