@@ -13,6 +13,16 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static int memchr_below(const unsigned char *p, size_t n, unsigned char limit)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] < limit)
+			return 1;
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct flw_json_limits lim = { .max_bytes = 1u << 20, .max_depth = 32 };
@@ -26,6 +36,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (flw_json_parse(&v, data, size, &lim, NULL) != 0)
 		goto out;
 	if (flw_json_canonical(&a, v, NULL) != 0)
+		goto out;
+	/* OLPC canonical JSON writes control characters raw (as securesystemslib does), which
+	 * strict JSON cannot read back: the round trip is only defined without them. */
+	if (memchr_below(a.data, a.len, 0x20))
 		goto out;
 	if (flw_json_parse(&v2, a.data, a.len, NULL, NULL) != 0)
 		abort(); /* canonical output must parse */

@@ -7,6 +7,7 @@
  * (401) is renewed with /device/v1/auth, signed with the device key; if the server no longer
  * knows the device and an enrollment token is configured, the device enrolls again.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -235,6 +236,17 @@ out:
 	return rc;
 }
 
+/* RFC 6750 b64token; device tokens are b64url "." b64url (PROTOCOL.md) */
+static int token_ok(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("-._~+/=", s[i]))
+			return 0;
+	return i > 0;
+}
+
 static int take_token(struct agent *a, const struct agent_resp *r)
 {
 	const struct flw_json_limits lim = { AGENT_RESP_MAX, 8 };
@@ -248,6 +260,12 @@ static int take_token(struct agent *a, const struct agent_resp *r)
 	    (rc = flw_json_get_str(j, "token", &tok, FLW_DEVICE_TOKEN_MAX, 1, &d)) != 0 ||
 	    (rc = flw_json_get_int(j, "expires", &exp, 0, INT64_MAX, 1, &d)) != 0) {
 		log_error_rc(rc, "bad answer from the server: %s", d.msg);
+		goto out;
+	}
+	if (!token_ok(tok)) {
+		/* it goes into an HTTP header and the token file: no quotes, no CR/LF */
+		rc = log_error_rc(FLW_EFORMAT, "bad answer from the server: the token has "
+		                               "characters outside [A-Za-z0-9._~+/=-]");
 		goto out;
 	}
 	snprintf(a->token, sizeof(a->token), "%s", tok);

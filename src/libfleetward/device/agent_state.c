@@ -84,6 +84,9 @@ size_t flw_agent_state_ack(struct flw_agent_state *st, int64_t acked_seq)
 	size_t i = 0;
 	size_t k;
 
+	if (acked_seq > INT64_MAX / 2)
+		return 0; /* no agent hands out 2^62 seqs: a bogus answer; renumbering past it
+		           * would overflow next_seq and make the saved state unloadable */
 	if (acked_seq >= st->next_seq) {
 		/* The server has seen seqs we never handed out: our state was reset. Nothing
 		 * queued can have been acknowledged; renumber it past the server's mark. */

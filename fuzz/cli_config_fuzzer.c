@@ -1,0 +1,91 @@
+/* fuzz/cli_config_fuzzer.c - the fleetward CLI's config file (src/cli/config.c, linked in by
+ * fuzz/cli_config.cmake): $XDG_CONFIG_HOME/fleetward/cli.conf, resolved by cli_config_resolve.
+ *
+ * The input is written as that file (XDG_CONFIG_HOME points at a temporary directory; the
+ * FLEETWARD_* variables are cleared so the file decides). Oracles: on success server is set and
+ * every value fits CLI_CONF_VALUE_MAX; on error nothing is left allocated. The CLI's messages
+ * to stderr are discarded while the parser runs.
+ */
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static char dir[256];
+static char sub[300];
+static char in_path[320];
+static int devnull = -1;
+
+static void cleanup(void)
+{
+	unlink(in_path);
+	rmdir(sub);
+	rmdir(dir);
+}
+
+static void setup(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	if (dir[0])
+		return;
+	snprintf(dir, sizeof(dir), "%s/flw-fuzz-cconf.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir))
+		abort();
+	snprintf(sub, sizeof(sub), "%s/fleetward", dir);
+	snprintf(in_path, sizeof(in_path), "%s/cli.conf", sub);
+	if (mkdir(sub, 0700) != 0 || setenv("XDG_CONFIG_HOME", dir, 1) != 0)
+		abort();
+	unsetenv("FLEETWARD_SERVER");
+	unsetenv("FLEETWARD_TOKEN");
+	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (devnull < 0)
+		abort();
+	atexit(cleanup);
+}
+
+static void write_input(const uint8_t *data, size_t size)
+{
+	int fd = open(in_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	if (fd < 0 || (size && write(fd, data, size) != (ssize_t)size) || close(fd) != 0)
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct cli_config c;
+	int saved;
+	int rc;
+
+	setup();
+	write_input(data, size);
+	fflush(stderr);
+	saved = dup(2);
+	if (saved < 0 || dup2(devnull, 2) < 0)
+		abort();
+	rc = cli_config_resolve(&c, NULL, NULL);
+	fflush(stderr);
+	if (dup2(saved, 2) < 0)
+		abort();
+	close(saved);
+	if (rc != 0) {
+		if (c.server || c.token)
+			abort();
+		return 0;
+	}
+	if (!c.server || strlen(c.server) > CLI_CONF_VALUE_MAX ||
+	    (c.token && strlen(c.token) > CLI_CONF_VALUE_MAX))
+		abort();
+	if (c.token && (!c.token_source || strcmp(c.token_source, "cli.conf") != 0))
+		abort(); /* only the file can have supplied it */
+	cli_config_done(&c);
+	return 0;
+}
