@@ -14,6 +14,16 @@
 #include "fleetward/error.h"
 #include "fleetward/json.h"
 
+/*
+ * jansson allocates through flw_malloc/flw_free, so the allocation-failure tests reach every
+ * JSON parse and build too. flw_malloc is malloc underneath, so values allocated before this
+ * ran are still freed correctly.
+ */
+__attribute__((constructor)) static void json_use_flw_alloc(void)
+{
+	json_set_alloc_funcs(flw_malloc, flw_free);
+}
+
 static unsigned depth_of(const json_t *v, unsigned limit)
 {
 	unsigned best = 0;
@@ -49,12 +59,22 @@ int flw_json_parse(json_t **out, const void *data, size_t len, const struct flw_
 {
 	json_error_t err;
 	json_t *v;
+	unsigned long failures;
 	unsigned max_depth = lim && lim->max_depth ? lim->max_depth : FLW_JSON_DEFAULT_MAX_DEPTH;
 
 	if (lim && lim->max_bytes && len > lim->max_bytes)
 		return flw_diag_set(diag, FLW_ELIMIT, NULL,
 		                    "JSON document of %zu bytes exceeds %zu", len, lim->max_bytes);
+	failures = flw_alloc_failures();
 	v = json_loadb(data, len, JSON_REJECT_DUPLICATES, &err);
+	/* jansson's lexer ignores a failed allocation while it copies a string: the string loses
+	 * characters and parsing goes on, either to a syntax error or to a SUCCESSFUL result with
+	 * altered strings. So any allocation failure during the parse voids the result. */
+	if (flw_alloc_failures() != failures ||
+	    (!v && json_error_code(&err) == json_error_out_of_memory)) {
+		json_decref(v);
+		return flw_diag_set(diag, FLW_ENOMEM, NULL, "out of memory parsing JSON");
+	}
 	if (!v) {
 		int rc = flw_diag_set(diag, FLW_EFORMAT, NULL, "invalid JSON: %s", err.text);
 
@@ -217,10 +237,20 @@ static int dump_cb(const char *p, size_t n, void *payload)
 int flw_json_dump(struct flw_buf *out, const json_t *v, int pretty)
 {
 	size_t flags = JSON_SORT_KEYS | (pretty ? JSON_INDENT(2) : JSON_COMPACT);
+	unsigned long failures = flw_alloc_failures();
+	size_t start = out->len;
+	int rc = 0;
 
 	if (json_dump_callback(v, dump_cb, out, flags) != 0)
-		return out->len >= out->max ? FLW_ELIMIT : FLW_ENOMEM;
-	return 0;
+		rc = out->len >= out->max ? FLW_ELIMIT : FLW_ENOMEM;
+	else if (flw_alloc_failures() != failures)
+		rc = FLW_ENOMEM; /* as for parsing: never trust output made while memory ran out */
+	if (rc != 0) {
+		out->len = start;
+		if (out->data)
+			out->data[start] = '\0';
+	}
+	return rc;
 }
 
 /* ---- typed getters ---------------------------------------------------------------------- */

@@ -12,6 +12,7 @@
 
 #include "fleetward/alloc.h"
 
+static _Thread_local unsigned long thread_failures; /* NULLs returned on this thread */
 static atomic_ulong alloc_count;
 static atomic_ulong fail_at;
 static atomic_int fail_sticky;
@@ -35,6 +36,18 @@ int flw_alloc_injected(void)
 	return atomic_load(&injected);
 }
 
+unsigned long flw_alloc_failures(void)
+{
+	return thread_failures;
+}
+
+static void *counted(void *p)
+{
+	if (!p)
+		thread_failures++;
+	return p;
+}
+
 static int should_fail(void)
 {
 	unsigned long target = atomic_load(&fail_at);
@@ -52,26 +65,26 @@ static int should_fail(void)
 void *flw_malloc(size_t size)
 {
 	if (should_fail())
-		return NULL;
-	return malloc(size ? size : 1);
+		return counted(NULL);
+	return counted(malloc(size ? size : 1));
 }
 
 void *flw_calloc(size_t nmemb, size_t size)
 {
 	if (should_fail())
-		return NULL;
+		return counted(NULL);
 	if (nmemb == 0 || size == 0)
 		nmemb = size = 1;
-	return calloc(nmemb, size);
+	return counted(calloc(nmemb, size));
 }
 
 void *flw_reallocarray(void *ptr, size_t nmemb, size_t size)
 {
 	if (size && nmemb > SIZE_MAX / size)
-		return NULL;
+		return counted(NULL);
 	if (should_fail())
-		return NULL;
-	return realloc(ptr, nmemb * size != 0 ? nmemb * size : 1);
+		return counted(NULL);
+	return counted(realloc(ptr, nmemb * size != 0 ? nmemb * size : 1));
 }
 
 void flw_free(void *ptr)
