@@ -14,7 +14,7 @@ BUILD_DIR := build/$(PRESET)
 DEB_PACKAGES := build-essential cmake ninja-build pkg-config clang clang-format \
 	libclang-rt-14-dev libsodium-dev libjansson-dev libssl-dev libsqlite3-dev \
 	libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev libzstd-dev \
-	curl jq sqlite3 openssl python3 e2fsprogs procps softhsm2 p11-kit libp11-kit-dev
+	curl jq sqlite3 openssl python3 faketime e2fsprogs procps softhsm2 p11-kit libp11-kit-dev
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # bench/run.sh BUILD_DIR - fleetward's benchmarks, each next to its peer in the same run.
 #
-#   1. verify:  the agent's verification of the 117 MB rootfs image against signed TUF metadata
-#               (bench_verify) vs `openssl dgst -sha256` of the same file; ratio, goal <= 1.1
-#   2. rss:     peak RSS of fleetward-agent while downloading, verifying and installing that
+#   1. verify:  the agent's full refresh (timestamp -> snapshot -> targets -> director) and
+#               verification of the 117 MB rootfs image (bench_verify) vs `openssl dgst
+#               -sha256` of the same file; ratio, goal <= 1.1
+#   2. sign:    director metadata signing per second on one core (bench_sign: a per-device
+#               director document, flw_tuf_sign) vs raw Ed25519 signing (libsodium) of a
+#               message of the same length; ratio, goal >= 0.5
+#   3. rss:     peak RSS of fleetward-agent while downloading, verifying and installing that
 #               image from a real fleetwardd; goal <= 16 MiB
-#   3. checkin: device check-ins per second (wrk, POST with a device token) against fleetwardd
+#   4. checkin: device check-ins per second (wrk, POST with a device token) against fleetwardd
 #               vs nginx serving a small static file, same wrk settings; ratio, goal >= 0.35
 #
 # The image comes from ../shared/bench/make-delta-corpus.sh (built on first use into
 # $FLW_CORPUS, default /tmp/fleetward-corpus). Servers listen on 127.0.0.1 only; every process
-# started here is stopped by its PID. Set BENCH_ONLY=verify|rss|checkin to run one.
+# started here is stopped by its PID. Set BENCH_ONLY=verify|sign|rss|checkin to run one.
 set -euo pipefail
 BUILD=$(cd "${1:-build/release}" && pwd)
 cd "$(dirname "$0")/.."
@@ -107,6 +111,19 @@ bench_verify() {
 	result verify "fleetward ${ours}s vs openssl dgst -sha256 ${theirs}s: ratio $(ratio "$ours" "$theirs") (goal <= 1.1)"
 }
 
+bench_sign() {
+	local i
+	for i in 1 2 3; do
+		"$BUILD/bench/bench_sign" "${SIGN_SECONDS:-2}" >"$T/sign.$i" || { cat "$T/sign.$i"; exit 1; }
+	done
+	local ours raw ratio bytes
+	ours=$(awk '/director_signs_per_s/ {print $2}' "$T"/sign.* | median)
+	raw=$(awk '/raw_signs_per_s/ {print $2}' "$T"/sign.* | median)
+	ratio=$(awk '/^ratio/ {print $2}' "$T"/sign.* | median)
+	bytes=$(awk '/doc_bytes/ {print $2; exit}' "$T/sign.1")
+	result sign "director docs ${ours}/s/core vs raw Ed25519 (libsodium, ${bytes}-byte message) ${raw}/s: ratio ${ratio} (goal >= 0.5; median of 3 x ${SIGN_SECONDS:-2}s)"
+}
+
 bench_rss() {
 	local kib
 	"$BUILD/fleetward" deploy fw/rootfs.img --device bench-01 >/dev/null
@@ -155,7 +172,9 @@ EOF
 	result checkin "fleetwardd ${ours} check-ins/s vs nginx static ${theirs} req/s: ratio $(ratio "$ours" "$theirs") (goal >= 0.35; wrk -t2 -c$WRK_CONNS -d${WRK_SECONDS}s)"
 }
 
+case $ONLY in all | verify | sign | rss | checkin) ;; *) echo "BENCH_ONLY: verify, sign, rss or checkin"; exit 2 ;; esac
 [ "$ONLY" = all ] || [ "$ONLY" = verify ] && bench_verify
+[ "$ONLY" = all ] || [ "$ONLY" = sign ] && bench_sign
 if [ "$ONLY" = all ] || [ "$ONLY" = rss ] || [ "$ONLY" = checkin ]; then
 	start_stack
 	[ "$ONLY" = checkin ] || bench_rss
