@@ -18,7 +18,7 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config clang clang-format 
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build run test test-dev test-clang test-asan fuzz-smoke bench format \
+.PHONY: all deps build build-release run test test-dev test-clang test-asan fuzz-smoke bench format \
 	format-check lint clean
 
 all: build
@@ -47,6 +47,12 @@ test: deps format-check lint
 	$(MAKE) --no-print-directory test-dev
 	$(MAKE) --no-print-directory test-clang
 	$(MAKE) --no-print-directory test-asan
+	$(MAKE) --no-print-directory build-release
+
+# The hardened -O2 build: some warnings exist only when optimising.
+build-release:
+	cmake --preset release >/dev/null
+	cmake --build --preset release
 
 test-dev:
 	cmake --workflow --preset dev

@@ -11,7 +11,7 @@
 . "$FLW_SRC_DIR/tests/integration/lib_agent.sh"
 . "$FLW_SRC_DIR/tests/integration/lib_attack.sh"
 [ -x "$FLW_AGENT" ] && [ -x "$FLWD" ] && [ -x "$FLW_CLI" ] || flw_skip "programs not built"
-ATK_UNNAMED="unlisted-target added-target"
+ATK_UNNAMED="added-target"
 
 atk_setup cam-xd
 WHAT='extraneous'

@@ -11,7 +11,7 @@
 . "$FLW_SRC_DIR/tests/integration/lib_agent.sh"
 . "$FLW_SRC_DIR/tests/integration/lib_attack.sh"
 [ -x "$FLW_AGENT" ] && [ -x "$FLWD" ] && [ -x "$FLW_CLI" ] || flw_skip "programs not built"
-ATK_UNNAMED="too-few same-key-twice other-keyid"
+ATK_UNNAMED=""
 D=$FLW_TMP/cam-th
 
 atk_setup cam-th

@@ -298,8 +298,11 @@ int flw_tuf__find_entry(struct flw_tuf_client *c, const char *path, json_t **ent
 			struct pending p;
 
 			if (s.n == 0 || s.n_visited > FLW_TUF_MAX_DELEGATIONS) {
-				rc = flw_diag_set(diag, FLW_ENOTFOUND, "targets",
-				                  "no target '%.200s'", path);
+				rc = flw_diag_set(
+				        diag, FLW_ENOTFOUND, "targets",
+				        "extraneous dependencies: no trusted role signs a "
+				        "target '%.200s'",
+				        path);
 				goto out;
 			}
 			p = s.stack[--s.n];

@@ -537,7 +537,7 @@ int flw_signer__pkcs11_load(struct flw_signer **out, const char *uri,
                             const struct flw_signer_opts *opts, int generate, struct flw_diag *diag)
 {
 	struct flw_p11_uri u;
-	struct ck_token_info info;
+	struct ck_token_info info = { 0 };
 	struct p11_signer *p = NULL;
 	struct flw_signer *s = NULL;
 	unsigned char pk[FLW_ED25519_PK_BYTES];

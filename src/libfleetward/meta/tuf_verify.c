@@ -162,7 +162,8 @@ static int sig_keyids_distinct(const json_t *sigs, struct flw_diag *diag)
 
 			if (a && b && strcmp(a, b) == 0)
 				return flw_diag_set(diag, FLW_ESIG, "signatures",
-				                    "signatures list keyid %.16s… twice", a);
+				                    "threshold: signatures list keyid %.16s… twice",
+				                    a);
 		}
 	}
 	return 0;
@@ -235,8 +236,8 @@ int flw_tuf__verify_env(const json_t *env, const struct flw_tuf__keyring *kr,
 	rc = 0;
 	if (rk->threshold < 1 || n < rk->threshold)
 		rc = flw_diag_set(diag, FLW_ESIG, "signatures",
-		                  "%.64s was signed by %zu of %u required keys", rolename, n,
-		                  rk->threshold);
+		                  "threshold: %.64s was signed by %zu of %u required keys",
+		                  rolename, n, rk->threshold);
 out:
 	flw_buf_free(&msg);
 	return rc;
