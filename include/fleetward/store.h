@@ -299,6 +299,39 @@ struct flw_action {
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_action_next(struct flw_store *s, const char *device_id,
                                                      struct flw_action *out, struct flw_diag *diag);
 
+/* ---- director documents (Uptane-style, docs/PROTOCOL.md "Director") --------------------
+ * The server signs one director document per action (per device and deployment) with its online
+ * director key and re-sends the stored bytes on every check-in until it must be re-signed. Each
+ * device has a director counter that only goes up: every document gets a new, higher version. */
+#define FLW_DIRECTOR_DOC_MAX (32u * 1024u) /* bytes of one stored director document */
+struct flw_director_doc {
+	int64_t version;            /* signed.version; 0 when no document is stored */
+	time_t expires;             /* signed.expires */
+	char keyid[FLW_SHA256_HEX]; /* the director key that signed it */
+};
+/* flw_store_action_next() plus the director document stored for that action, in one read
+ * transaction: its bytes are appended to doc (nothing when none; doc->max should be at least
+ * FLW_DIRECTOR_DOC_MAX) and *meta describes it (version 0 when none). */
+FLW_EXPORT FLW_WARN_UNUSED int flw_store_action_director(struct flw_store *s, const char *device_id,
+                                                         struct flw_action *out,
+                                                         struct flw_buf *doc,
+                                                         struct flw_director_doc *meta,
+                                                         struct flw_diag *diag);
+/* Increment the device's director counter and return the new value, in one transaction.
+ * FLW_ENOTFOUND for an unknown device. */
+FLW_EXPORT FLW_WARN_UNUSED int flw_store_director_next_version(struct flw_store *s,
+                                                               const char *device_id,
+                                                               int64_t *version_out,
+                                                               struct flw_diag *diag);
+/* Store the signed director document of the device's action in deployment_id, unless the
+ * action is finished or already holds a document with a version >= meta->version (then
+ * FLW_ECONFLICT and nothing changes: a concurrent check-in stored a newer one). */
+FLW_EXPORT FLW_WARN_UNUSED int flw_store_director_put(struct flw_store *s, const char *device_id,
+                                                      int64_t deployment_id, const void *doc,
+                                                      size_t len,
+                                                      const struct flw_director_doc *meta,
+                                                      struct flw_diag *diag);
+
 struct flw_report {
 	int64_t seq;           /* per-device, strictly increasing as the device sends them */
 	int64_t deployment_id; /* 0 for reports not tied to a deployment */

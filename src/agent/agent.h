@@ -97,6 +97,7 @@ struct agent {
 	char *state_path;
 	char *tuf_dir;
 	char *staging_dir;
+	char *director_path; /* state_dir/director.json: the last trusted director document */
 	struct flw_bootsel *bootsel;
 	unsigned char pk[FLW_ED25519_PK_BYTES];
 	unsigned char sk[FLW_ED25519_SK_BYTES];
@@ -128,16 +129,27 @@ int agent_report(struct agent *a, int64_t deployment, int state, const char *fmt
         FLW_PRINTF(4, 5);
 int agent_flush_reports(struct agent *a);
 
-/* The directed update from a check-in */
+/* The directed update from a check-in. deployment, t and url are the server's advisory plain
+ * fields; director holds the bytes of the signed director document, the only part trusted
+ * (after agent_verify_target). */
 struct agent_update {
 	int64_t deployment;
 	struct flw_tuf_target t; /* name, version, length, sha256, security_version */
 	char url[1024];
+	struct flw_buf director; /* zeroed by parse_update(); filled by checkin() */
 };
+#define AGENT_DIRECTOR_MAX (32u * 1024u) /* = FLW_DIRECTOR_MAX_BYTES */
 
-/* download.c: TUF check then download + verify into staging; *staged_out new string */
+/* download.c: TUF refresh, then the director document checked against the image repository's
+ * current trusted root and targets (device/director_check.h); on success it is persisted as
+ * the trusted director document and *verified gets the deployment it names and the image
+ * repository's entry of its target. */
 int agent_verify_target(struct agent *a, const struct agent_update *u,
-                        struct flw_tuf_target *trusted);
+                        struct agent_update *verified);
+/* 1 when u repeats an instruction this device has finished: its deployment is done and its
+ * director document is the trusted one or (unverified look) not older. Cheap, no network. */
+int agent_director_finished(struct agent *a, const struct agent_update *u);
+/* download + verify into staging; *staged_out new string */
 int agent_download(struct agent *a, const struct agent_update *u, char **staged_out);
 void agent_staging_clean(struct agent *a, const char *keep);
 

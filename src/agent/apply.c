@@ -1,9 +1,12 @@
 /* src/agent/apply.c - install into the inactive slot, switch boot, trial, commit, roll back
  *
  * Order of writes for an install (SECURITY-TESTS.md 4.2, commit point last):
- *   1. slot data written in FLW_SLOT_CHUNK writes while hashing, fsynced, hash compared
+ *   1. slot data written in FLW_SLOT_CHUNK writes while hashing, fsynced, hash compared;
+ *      then the security version is checked against the anti-rollback floor once more
  *   2. agent state "trial of slot X for deployment D" persisted (atomic replace)
  *   3. ONE flw_bootsel_store {primary unchanged, trial X, tries_left boot_tries}  <- commit
+ * The anti-rollback floor (state's security_floor) is raised to the committed image's security
+ * version in the same state write that queues the success report: it never goes down.
  * After a (simulated) reboot agent_resume() reads the agent state and the boot selection and
  * finishes from whatever point a crash left: each branch below names the situation it handles,
  * and each transition is one atomic write, so a kill -9 anywhere resumes cleanly. The loop is
@@ -157,6 +160,15 @@ int agent_install(struct agent *a, const struct agent_update *u, const char *sta
 	rc = flw_slot_write(staged, slot_path(a, x), u->t.length, u->t.sha256, NULL, &d);
 	if (rc != 0)
 		goto fail;
+	/* Anti-rollback again right before the switch (checked before the download too): the
+	 * commit point must never be reached by an image below the floor (MCUboot's lesson). */
+	if (u->t.security_version < a->st->security_floor) {
+		rc = flw_diag_set(&d, FLW_EROLLBACK, u->t.name,
+		                  "rollback: security version %llu below the device's floor %llu",
+		                  (unsigned long long)u->t.security_version,
+		                  (unsigned long long)a->st->security_floor);
+		goto fail;
+	}
 	/* Persist the trial before the switch: after a crash we know what was going on. */
 	a->st->phase = FLW_AGENT_TRIAL;
 	a->st->deployment = u->deployment;
@@ -197,8 +209,13 @@ static int finish(struct agent *a, int state, const char *detail)
 {
 	int64_t dep = a->st->deployment;
 
-	if (state == FLW_ST_SUCCESS)
+	if (state == FLW_ST_SUCCESS) {
 		*flw_agent_state_slot(a->st, a->st->slot) = a->st->pending;
+		/* persisted with the success report below, in one atomic state write */
+		if (flw_agent_state_raise_floor(a->st, a->st->pending.security_version))
+			log_notice("anti-rollback floor raised to security version %llu",
+			           (unsigned long long)a->st->security_floor);
+	}
 	a->st->phase = FLW_AGENT_IDLE;
 	a->st->reported = state;
 	flw_agent_state_mark_done(a->st, dep);

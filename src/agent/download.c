@@ -1,9 +1,11 @@
 /* src/agent/download.c - check a directed update against TUF, then fetch and verify it
  *
  * The check-in's `update` is not trusted: agent_verify_target() refreshes the TUF metadata
- * from <server>/tuf/metadata/ (root chain, timestamp, snapshot, targets; flw_tuf_client) and
- * requires that the verified targets list the same name with the same length and sha256,
- * for this device's hardware id, with a security version not below the installed one.
+ * from <server>/tuf/metadata/ (root chain, timestamp, snapshot, targets; flw_tuf_client), then
+ * checks the update's signed director document against the refreshed root's director keys and
+ * the verified image targets (device/director_check.h: device binding, replay, freeze, the
+ * same length and sha256, this hardware id, one target, security version not below the
+ * device's anti-rollback floor). Only the image repository's entry goes on from there.
  *
  * agent_download() fetches the verified target into state_dir/staging/<sha256>.part. A partial
  * file from an interrupted run is continued with an HTTP Range request; the body is bounded by
@@ -26,6 +28,7 @@
 #include "fleetward/log.h"
 #include "fleetward/tuf.h"
 #include "agent.h"
+#include "device/director_check.h"
 
 static int fetch_meta(void *payload, const char *name, size_t max_len, struct flw_buf *out,
                       struct flw_diag *diag)
@@ -61,59 +64,134 @@ out:
 	return rc;
 }
 
-static int cross_check(struct agent *a, const struct agent_update *u,
-                       const struct flw_tuf_target *t, struct flw_diag *d)
+static int image_lookup(void *payload, const char *name, struct flw_tuf_target *out,
+                        struct flw_diag *diag)
 {
-	const struct flw_agent_image *cur;
+	return flw_tuf_client_target(payload, name, out, diag);
+}
 
-	if (t->length != u->t.length)
-		return flw_diag_set(
-		        d, FLW_EHASH, t->name,
-		        "the director's length %llu differs from the signed length %llu",
-		        (unsigned long long)u->t.length, (unsigned long long)t->length);
-	if (flw_ct_memcmp(t->sha256, u->t.sha256, FLW_SHA256_BYTES) != 0)
-		return flw_diag_set(d, FLW_EHASH, t->name,
-		                    "the director's sha256 differs from the signed sha256");
-	if (!flw_tuf_target_fits(t, a->cfg->hardware_id))
-		return flw_diag_set(d, FLW_EINCOMPAT, t->name,
-		                    "target is not signed for hardware id '%s'",
-		                    a->cfg->hardware_id);
-	cur = flw_agent_state_slot(a->st, agent_booted_slot(a));
-	if (t->security_version < cur->security_version)
-		return flw_diag_set(d, FLW_EROLLBACK, t->name,
-		                    "security version %llu is below the installed %llu",
-		                    (unsigned long long)t->security_version,
-		                    (unsigned long long)cur->security_version);
-	return 0;
+/* The image repository's current trusted root: tuf/root.json after the refresh. */
+static int load_root(struct agent *a, struct flw_tuf_root **out, struct flw_diag *d)
+{
+	struct flw_buf b;
+	char *path = flw_fs_join(a->tuf_dir, "root.json");
+	int rc = FLW_ENOMEM;
+
+	flw_buf_init(&b, FLW_TUF_ROOT_MAX_BYTES);
+	if (path && (rc = flw_fs_read_all(path, &b, d)) == 0)
+		rc = flw_tuf_root_parse(out, b.data, b.len, d);
+	flw_buf_free(&b);
+	flw_free(path);
+	return rc;
+}
+
+/* The trusted director document (empty when none yet) */
+static int load_director(struct agent *a, struct flw_buf *out, struct flw_diag *d)
+{
+	int rc;
+
+	flw_buf_init(out, AGENT_DIRECTOR_MAX);
+	rc = flw_fs_read_all(a->director_path, out, d);
+	if (rc == FLW_ENOTFOUND) {
+		flw_diag_clear(d);
+		rc = 0;
+	}
+	return rc;
+}
+
+int agent_director_finished(struct agent *a, const struct agent_update *u)
+{
+	struct flw_buf trusted;
+	struct flw_diag d = { 0 };
+	int64_t tv = 0;
+	int64_t v = 0;
+	int fin = 0;
+
+	if (!flw_agent_state_is_done(a->st, u->deployment) || u->director.len == 0)
+		return 0;
+	if (load_director(a, &trusted, &d) != 0)
+		goto out;
+	if (trusted.len == u->director.len &&
+	    memcmp(trusted.data, u->director.data, trusted.len) == 0) {
+		fin = 1;
+		goto out;
+	}
+	/* A re-signed copy (a higher version) of a finished instruction is nothing to do; an
+	 * older or unreadable one goes through the full check, which names the replay. */
+	if (trusted.len && flw_director_doc_version(trusted.data, trusted.len, &tv, &d) == 0 &&
+	    flw_director_doc_version(u->director.data, u->director.len, &v, &d) == 0 && v > tv)
+		fin = 1;
+out:
+	flw_buf_free(&trusted);
+	return fin;
 }
 
 int agent_verify_target(struct agent *a, const struct agent_update *u,
-                        struct flw_tuf_target *trusted)
+                        struct agent_update *verified)
 {
 	const struct flw_tuf_fetcher f = { FLW_TUF_FETCHER_VERSION, fetch_meta, a };
 	struct flw_tuf_client *c = NULL;
+	struct flw_tuf_root *root = NULL;
+	struct flw_director_in in;
+	struct flw_director_out out;
+	struct flw_buf trusted;
 	struct flw_diag d = { 0 };
 	char m[FLW_DIAG_MSG_MAX + 128];
 	const char *step = "opening the trusted metadata";
+	time_t now = time(NULL); /* fixed for the refresh and the director check */
 	int rc;
 
+	flw_buf_init(&trusted, AGENT_DIRECTOR_MAX);
 	rc = flw_tuf_client_open(&c, a->tuf_dir, &f, &d);
 	if (rc == 0) {
 		step = "refreshing TUF metadata";
-		rc = flw_tuf_client_refresh(c, time(NULL), &d);
+		rc = flw_tuf_client_refresh(c, now, &d);
 	}
 	if (rc == 0) {
-		step = "looking up the target in signed targets";
-		rc = flw_tuf_client_target(c, u->t.name, trusted, &d);
+		step = "reading the trusted root and director metadata";
+		rc = load_root(a, &root, &d);
+		if (rc == 0)
+			rc = load_director(a, &trusted, &d);
 	}
 	if (rc == 0) {
-		step = "checking the directed update against signed metadata";
-		rc = cross_check(a, u, trusted, &d);
+		step = "checking the director metadata against the signed image targets";
+		memset(&in, 0, sizeof(in));
+		in.root = root;
+		in.device_id = a->cfg->device_id;
+		in.hwid = a->cfg->hardware_id;
+		in.trusted = trusted.data;
+		in.trusted_len = trusted.len;
+		in.now = now;
+		in.floor = a->st->security_floor;
+		in.image_target = image_lookup;
+		in.payload = c;
+		rc = flw_director_check(&in, u->director.data, u->director.len, &out, &d);
+	}
+	if (rc == 0 && !out.same_as_trusted) {
+		step = "saving the trusted director metadata";
+		rc = flw_fs_write_atomic(a->director_path, u->director.data, u->director.len, 0600,
+		                         &d);
+	}
+	if (rc == 0) {
+		memset(verified, 0, sizeof(*verified));
+		verified->deployment = out.deployment;
+		verified->t = out.target;
+		if (out.deployment != u->deployment || strcmp(out.target.name, u->t.name) != 0)
+			log_warn("the check-in's plain fields (deployment %lld, '%s') differ from "
+			         "the "
+			         "signed director metadata (deployment %lld, '%s'); following the "
+			         "director",
+			         (long long)u->deployment, u->t.name, (long long)out.deployment,
+			         out.target.name);
+		log_info("director metadata version %lld for '%s' verified (deployment %lld)",
+		         (long long)out.version, out.target.name, (long long)out.deployment);
 	}
 	if (rc != 0) {
 		snprintf(a->last_error, sizeof(a->last_error), "%s: %s: %s", step,
 		         flw_error_name(rc), flw_diag_format(&d, m, sizeof(m)));
 	}
+	flw_buf_free(&trusted);
+	flw_tuf_root_free(root);
 	flw_tuf_client_free(c);
 	return rc;
 }
@@ -190,12 +268,13 @@ static int verify_staged(const char *path, const struct flw_tuf_target *t, struc
 		return rc;
 	if (len != t->length)
 		return flw_diag_set(d, FLW_EHASH, t->name,
-		                    "downloaded %llu bytes, signed length is %llu",
+		                    "arbitrary installation: downloaded %llu bytes, signed length "
+		                    "is %llu",
 		                    (unsigned long long)len, (unsigned long long)t->length);
 	if (flw_ct_memcmp(got, t->sha256, FLW_SHA256_BYTES) != 0)
 		return flw_diag_set(d, FLW_EHASH, t->name,
-		                    "sha256 of the download does not match the signed metadata "
-		                    "(tampered or corrupted image)");
+		                    "arbitrary installation: sha256 of the download does not match "
+		                    "the signed metadata (tampered or corrupted image)");
 	return 0;
 }
 
@@ -209,6 +288,8 @@ int agent_download(struct agent *a, const struct agent_update *u, char **staged_
 	char *url = NULL;
 	char *path = NULL;
 	int fd = -1;
+	int tries;
+	int resumed;
 	int rc = FLW_ENOMEM;
 
 	flw_hex_encode(hex, u->t.sha256, FLW_SHA256_BYTES);
@@ -226,13 +307,29 @@ int agent_download(struct agent *a, const struct agent_update *u, char **staged_
 		rc = flw_diag_errno(&d, errno, path, "opening staging file");
 		goto out;
 	}
-	rc = fetch(a, &u->t, url, fd, &d);
-	if (rc == 0 && fsync(fd) != 0)
-		rc = flw_diag_errno(&d, errno, path, "fsync of staging file");
+	for (tries = 0; tries < 2; tries++) {
+		struct stat sb;
+
+		/* a partial file left by an earlier attempt may hold bytes an attacker (or a
+		 * broken mirror) sent then: when the whole does not verify, start once from 0 */
+		resumed = fstat(fd, &sb) == 0 && sb.st_size > 0;
+		rc = fetch(a, &u->t, url, fd, &d);
+		if (rc == 0 && fsync(fd) != 0)
+			rc = flw_diag_errno(&d, errno, path, "fsync of staging file");
+		if (rc == 0)
+			rc = verify_staged(path, &u->t, &d);
+		if (rc != FLW_EHASH || !resumed || tries > 0)
+			break;
+		log_warn("the resumed download of '%s' does not verify; downloading it again "
+		         "from the start",
+		         u->t.name);
+		if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) < 0) {
+			rc = flw_diag_errno(&d, errno, path, "truncating staging file");
+			break;
+		}
+	}
 	close(fd);
 	fd = -1;
-	if (rc == 0)
-		rc = verify_staged(path, &u->t, &d);
 	if (rc == FLW_EHASH || rc == FLW_ELIMIT)
 		(void)unlink(path); /* never resume from bytes that failed verification */
 	if (rc != 0)

@@ -56,9 +56,10 @@ static int open_dirs(struct agent *a, struct flw_diag *d)
 	int rc;
 
 	a->state_path = flw_fs_join(a->cfg->state_dir, "state.json");
+	a->director_path = flw_fs_join(a->cfg->state_dir, "director.json");
 	a->tuf_dir = flw_fs_join(a->cfg->state_dir, "tuf");
 	a->staging_dir = flw_fs_join(a->cfg->state_dir, "staging");
-	if (!a->state_path || !a->tuf_dir || !a->staging_dir)
+	if (!a->state_path || !a->tuf_dir || !a->staging_dir || !a->director_path)
 		return FLW_ENOMEM;
 	if ((rc = flw_fs_mkdirs(a->cfg->state_dir, 0700, d)) != 0 ||
 	    (rc = flw_fs_mkdirs(a->tuf_dir, 0700, d)) != 0 ||
@@ -113,6 +114,7 @@ void agent_free(struct agent *a)
 	flw_free(a->state_path);
 	flw_free(a->tuf_dir);
 	flw_free(a->staging_dir);
+	flw_free(a->director_path);
 	flw_memzero(a->sk, sizeof(a->sk));
 	flw_memzero(a->token, sizeof(a->token));
 	flw_free(a);
@@ -193,6 +195,26 @@ static int get_update(const json_t *ans, json_t **upd, struct flw_diag *d)
 	return 0;
 }
 
+/* update.director: the signed director document as a string (its exact bytes); absent is
+ * left empty (the check then refuses the update, naming it) */
+static int get_director(const json_t *upd, struct agent_update *u, struct flw_diag *d)
+{
+	const char *doc = NULL;
+	json_t *v = json_object_get(upd, "director");
+
+	flw_buf_init(&u->director, AGENT_DIRECTOR_MAX);
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return flw_diag_set(d, FLW_EFORMAT, "update.director", "expected a string");
+	doc = json_string_value(v);
+	if (json_string_length(v) > AGENT_DIRECTOR_MAX)
+		return flw_diag_set(d, FLW_ELIMIT, "update.director",
+		                    "endless data: director metadata of %zu bytes, at most %u",
+		                    json_string_length(v), AGENT_DIRECTOR_MAX);
+	return flw_buf_append(&u->director, doc, json_string_length(v));
+}
+
 /* Check in; *has_update set when the answer directs an update. */
 static int checkin(struct agent *a, struct agent_update *u, int *has_update)
 {
@@ -226,7 +248,8 @@ static int checkin(struct agent *a, struct agent_update *u, int *has_update)
 	    (rc = flw_json_get_int(ans, "poll_after", &poll_after, 1, 7 * 86400, 1, &d)) != 0 ||
 	    (rc = flw_json_get_int(ans, "acked_seq", &acked, 0, INT64_MAX, 1, &d)) != 0 ||
 	    (rc = get_update(ans, &upd, &d)) != 0 ||
-	    (upd && (rc = parse_update(upd, u, &d)) != 0)) {
+	    (upd && (rc = parse_update(upd, u, &d)) != 0) ||
+	    (upd && (rc = get_director(upd, u, &d)) != 0)) {
 		rc = log_error_rc(rc ? rc : FLW_EFORMAT, "bad check-in answer: %s",
 		                  flw_diag_format(&d, msg, sizeof(msg)));
 		goto out;
@@ -284,27 +307,33 @@ static int already_installed(struct agent *a, const struct agent_update *u)
 
 static int handle_update(struct agent *a, const struct agent_update *u)
 {
-	struct flw_tuf_target trusted;
 	struct agent_update v;
 	char *staged = NULL;
+	int done;
 	int rc;
 
-	if (flw_agent_state_is_done(a->st, u->deployment) || a->st->phase != FLW_AGENT_IDLE)
+	if (a->st->phase != FLW_AGENT_IDLE || agent_director_finished(a, u))
 		return 0;
+	/* a finished deployment comes back only as a replay (or a re-signed copy, caught above):
+	 * it is checked like any other, but announces no download */
+	done = flw_agent_state_is_done(a->st, u->deployment);
 	a->last_error[0] = '\0';
 	log_notice("deployment %lld: update to '%s' %s directed", (long long)u->deployment,
 	           u->t.name, u->t.version);
-	rc = agent_report(a, u->deployment, FLW_ST_DOWNLOADING, "%s %s, %llu bytes", u->t.name,
-	                  u->t.version, (unsigned long long)u->t.length);
-	if (rc != 0)
-		return rc;
-	rc = agent_verify_target(a, u, &trusted);
+	if (!done) {
+		rc = agent_report(a, u->deployment, FLW_ST_DOWNLOADING, "%s %s, %llu bytes",
+		                  u->t.name, u->t.version, (unsigned long long)u->t.length);
+		if (rc != 0)
+			return rc;
+	}
+	rc = agent_verify_target(a, u, &v);
 	if (rc != 0)
 		return attempt_failed(a, u, rc);
-	/* From here on only the verified target is used: the check-in's copy of version,
-	 * hardware ids and security version is unsigned and must never reach the agent state. */
-	v = *u;
-	v.t = trusted;
+	/* From here on only the verified director instruction and the image repository's entry
+	 * are used: the check-in's plain fields are unsigned and must never reach the agent
+	 * state (a stolen server could lower the anti-rollback floor). */
+	if (flw_agent_state_is_done(a->st, v.deployment))
+		return 0;
 	if (already_installed(a, &v)) {
 		flw_agent_state_mark_done(a->st, v.deployment);
 		return agent_report(a, v.deployment, FLW_ST_SUCCESS, "already installed");
@@ -318,7 +347,7 @@ static int handle_update(struct agent *a, const struct agent_update *u)
 	}
 	flw_free(staged);
 	if (rc != 0 && a->st->phase == FLW_AGENT_IDLE)
-		return attempt_failed(a, u, rc);
+		return attempt_failed(a, &v, rc);
 	if (rc != 0)
 		return rc;
 	return agent_resume(a); /* reboot, trial, commit or roll back */
@@ -331,6 +360,7 @@ static int cycle(struct agent *a)
 	int rc;
 	int rc2;
 
+	memset(&u, 0, sizeof(u));
 	rc = agent_prepare(a);
 	if (rc != 0)
 		return rc;
@@ -341,6 +371,7 @@ static int cycle(struct agent *a)
 	rc = checkin(a, &u, &has_update);
 	if (rc == 0 && has_update)
 		rc = handle_update(a, &u);
+	flw_buf_free(&u.director);
 	if (a->exit_after_reboot)
 		return rc;
 	rc2 = agent_flush_reports(a);

@@ -60,6 +60,8 @@ static const struct opt options[] = {
 	  "DURATION lifetime of each signed timestamp (90s, 30m, 24h, 7d); re-signed at half" },
 	{ "snapshot-expiry", OPT_DUR, OFF(snapshot_expiry), 300, 366 * 86400, "7d", 0,
 	  "DURATION lifetime of each signed snapshot; re-signed at half" },
+	{ "director-expiry", OPT_DUR, OFF(director_expiry), 60, 366 * 86400, "1d", 0,
+	  "DURATION lifetime of each device's director document; re-signed at a quarter left" },
 	{ "threads", OPT_UINT, OFF(threads), 1, 1024, NULL, 0,
 	  "N HTTP worker threads (default: number of CPUs)" },
 	{ "log-level", OPT_LEVEL, OFF(log_level), 0, 0, "notice", 0,

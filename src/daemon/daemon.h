@@ -35,6 +35,7 @@ struct flwd_config {
 	uint64_t max_artifact_size;    /* bytes */
 	unsigned timestamp_expiry;     /* seconds: lifetime of each timestamp the server signs */
 	unsigned snapshot_expiry;      /* seconds: lifetime of each snapshot */
+	unsigned director_expiry;      /* seconds: lifetime of each director document */
 	unsigned threads;
 	int log_level;
 	int help;

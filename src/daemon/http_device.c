@@ -101,7 +101,9 @@ out:
 
 /* ---- check-in ---------------------------------------------------------------------------- */
 
-static int update_json(const struct flw_action *a, json_t **out)
+/* The advisory update fields and "director": the exact bytes of the signed director document
+ * (a string), the only part the agent trusts. */
+static int update_json(const struct flw_action *a, const struct flw_buf *director, json_t **out)
 {
 	char hex[FLW_SHA256_HEX];
 	char *path = flw_tuf_target_path(&a->target);
@@ -114,10 +116,11 @@ static int update_json(const struct flw_action *a, json_t **out)
 	if (!url)
 		goto out;
 	flw_hex_encode(hex, a->target.sha256, FLW_SHA256_BYTES);
-	*out = json_pack("{s:I,s:s,s:s,s:I,s:s,s:I,s:s}", "deployment",
+	*out = json_pack("{s:I,s:s,s:s,s:I,s:s,s:I,s:s,s:s%}", "deployment",
 	                 (json_int_t)a->deployment_id, "target", a->target.name, "version",
 	                 a->target.version, "length", (json_int_t)a->target.length, "sha256", hex,
-	                 "security_version", (json_int_t)a->target.security_version, "url", url);
+	                 "security_version", (json_int_t)a->target.security_version, "url", url,
+	                 "director", flw_buf_cstr(director), director->len);
 	if (*out)
 		rc = 0;
 out:
@@ -161,6 +164,7 @@ int flwd_h_checkin(struct flwd_req *r)
 	struct flw_req_checkin ck;
 	struct flw_action act;
 	struct flw_store *s = NULL;
+	struct flw_buf director;
 	json_t *ans = NULL;
 	json_t *upd = NULL;
 	int64_t cached;
@@ -168,6 +172,7 @@ int flwd_h_checkin(struct flwd_req *r)
 	int rc;
 
 	memset(&act, 0, sizeof(act));
+	flw_buf_init(&director, FLW_DIRECTOR_DOC_MAX);
 	if ((rc = flw_req_parse_checkin(&ck, r->body.data, r->body.len, &r->diag)) != 0 ||
 	    (rc = flwd_req_store(r, &s)) != 0)
 		goto out;
@@ -187,9 +192,12 @@ int flwd_h_checkin(struct flwd_req *r)
 	}
 	if ((rc = acked_seq(r, s, cached, &acked)) != 0)
 		goto out;
-	rc = flw_store_action_next(s, r->device_id, &act, &r->diag);
+	/* the director key is read at each use: an online key rotation switches it */
+	rc = flw_director_for_device(s, flw_datadir_key(&r->d->dd, FLW_ONLINE_DIRECTOR),
+	                             r->device_id, r->now, (time_t)r->d->cfg->director_expiry, &act,
+	                             &director, &r->diag);
 	if (rc == 0)
-		rc = update_json(&act, &upd);
+		rc = update_json(&act, &director, &upd);
 	else if (rc == FLW_ENOTFOUND) {
 		flw_diag_clear(&r->diag);
 		rc = 0;
@@ -205,6 +213,7 @@ int flwd_h_checkin(struct flwd_req *r)
 	ans = NULL;
 out:
 	json_decref(upd);
+	flw_buf_free(&director);
 	flw_req_checkin_clear(&ck);
 	return rc;
 }

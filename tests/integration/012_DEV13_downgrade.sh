@@ -38,7 +38,7 @@ dep=$(agent_deploy fw/cam-1.img cam-13)
 agent_once cam-13
 check "the downgrade is reported as a failure" test "$(deploy_state "$dep" cam-13)" = failure
 check "the failure names the security version" \
-	bash -c "grep -q 'security version 1 is below the installed 2' '$D/agent.log'"
+	bash -c "grep -q \"rollback: security version 1 below the device's floor 2\" '$D/agent.log'"
 check "no byte reached the inactive slot A" test "$(sha256sum <"$D/slot_a")" = "$slot_a_before"
 check "the boot selection is unchanged" test "$(cat "$D/state/bootsel")" = "$bootsel_before"
 check "the agent still records security version 2" jq -e '.slots.B.security_version == 2' "$D/state/state.json"

@@ -10,7 +10,7 @@
 . "$FLW_SRC_DIR/tests/integration/lib_agent.sh"
 . "$FLW_SRC_DIR/tests/integration/lib_attack.sh"
 [ -x "$FLW_AGENT" ] && [ -x "$FLWD" ] && [ -x "$FLW_CLI" ] || flw_skip "programs not built"
-ATK_UNNAMED="target-bytes director-hash"
+ATK_UNNAMED="director-hash"
 
 atk_setup cam-ai
 WHAT='arbitrary (software|installation)'

@@ -18,13 +18,18 @@ WHAT='extraneous'
 agent_image "$FLW_TMP/shell.img" 200000
 ssha=$(sha256sum <"$FLW_TMP/shell.img" | cut -d' ' -f1)
 
-# 1. directed: a target the signed metadata does not list
+# 1. a man in the middle redirects the check-in to a target the signed metadata does not list
+#    and serves its bytes. The redirect is only in the check-in's unsigned (advisory) fields: the
+#    agent follows the director's signed document, so what it refuses are the swapped bytes of
+#    the directed target - an arbitrary installation.
 atk_new_release unlisted-target
+head -c "$(stat -c %s "$FLW_TMP/unlisted-target.img")" /dev/urandom >"$FLW_TMP/shell-same-size.img"
 atk_attack cam-xd unlisted-target "[
 	{\"path\": \"^/device/v1/checkin\$\", \"action\": \"patch_json\", \"patch\": {\"update\": {
 		\"target\": \"fw/debug-shell.img\", \"sha256\": \"$ssha\", \"length\": 200000,
 		\"url\": \"/tuf/targets/fw/$ssha.debug-shell.img\"}}},
-	{\"path\": \"^/tuf/targets/\", \"action\": \"file\", \"file\": \"$FLW_TMP/shell.img\"}]" "$WHAT" target
+	{\"path\": \"^/tuf/targets/\", \"action\": \"file\", \"file\": \"$FLW_TMP/shell-same-size.img\"}]" \
+	'arbitrary installation' target
 
 # 2. the same target slipped into the targets metadata (signatures kept)
 atk_new_release added-target
@@ -40,17 +45,20 @@ atk_attack cam-xd added-target "[
 		\"target\": \"fw/debug-shell.img\", \"sha256\": \"$ssha\", \"length\": 200000}}},
 	{\"path\": \"^/tuf/targets/\", \"action\": \"file\", \"file\": \"$FLW_TMP/shell.img\"}]" "$WHAT" progress
 
-# 3. a signed target for this hardware that was never deployed to this device
+# 3. a signed target for this hardware that was never deployed to this device: a man in the
+#    middle rewrites the check-in's advisory fields to it. The agent installs only what the
+#    director's signed document names (the deployed release), never the rewritten target.
 atk_new_release tool-image
 atk_new_release undirected
-before=$(atk_state cam-xd)
 dep=$(agent_deploy fw/undirected.img cam-xd)
 tsha=$(sha256sum <"$FLW_TMP/tool-image.img" | cut -d' ' -f1)
 atk_rules mitm "[{\"path\": \"^/device/v1/checkin\$\", \"action\": \"patch_json\", \"patch\": {\"update\": {
 	\"target\": \"fw/tool-image.img\", \"version\": \"1.0.3\", \"sha256\": \"$tsha\", \"length\": 300000}}}]"
 agent_once_cycle cam-xd
-atk_gap undirected-target "the agent refuses a signed target the server never directed" \
-	test "$(atk_state cam-xd)" = "$before"
+check "undirected: the directed release installed" test "$(deploy_state "$dep" cam-xd)" = success
+check_fails "undirected: the undirected target is in no slot" \
+	bash -c "cmp -s '$FLW_TMP/tool-image.img' '$FLW_TMP/cam-xd/slot_a' || cmp -s '$FLW_TMP/tool-image.img' '$FLW_TMP/cam-xd/slot_b'"
+check "undirected: the directed image is in a slot" \
+	bash -c "cmp -s '$FLW_TMP/undirected.img' '$FLW_TMP/cam-xd/slot_a' || cmp -s '$FLW_TMP/undirected.img' '$FLW_TMP/cam-xd/slot_b'"
 atk_rules mitm '[]'
-atk_honest cam-xd undirected
 flw_done

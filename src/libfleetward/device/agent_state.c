@@ -48,6 +48,14 @@ struct flw_agent_image *flw_agent_state_slot(struct flw_agent_state *st, char sl
 	return &st->slots[slot == 'B' ? 1 : 0];
 }
 
+int flw_agent_state_raise_floor(struct flw_agent_state *st, uint64_t sv)
+{
+	if (sv <= st->security_floor)
+		return 0;
+	st->security_floor = sv;
+	return 1;
+}
+
 static void copy_str(char *dst, size_t cap, const char *src)
 {
 	size_t n = strlen(src);
@@ -162,15 +170,16 @@ static json_t *state_to_json(const struct flw_agent_state *st)
 	for (i = 0; done && i < st->n_done; i++)
 		if (json_array_append_new(done, json_integer(st->done[i])) != 0)
 			break;
-	return json_pack("{s:i, s:s, s:I, s:s, s:o, s:i, s:s, s:I, s:I, s:{s:o, s:o}, s:o, s:I, "
-	                 "s:o}",
+	return json_pack("{s:i, s:s, s:I, s:s, s:o, s:i, s:s, s:I, s:I, s:{s:o, s:o}, s:I, s:o, "
+	                 "s:I, s:o}",
 	                 "format", 1, "phase", flw_agent_phase_to_string(st->phase), "deployment",
 	                 (json_int_t)st->deployment, "slot", slot, "pending",
 	                 image_to_json(&st->pending), "reported", st->reported, "reason",
 	                 st->reason, "attempts_deployment", (json_int_t)st->attempts_deployment,
 	                 "attempts", (json_int_t)st->attempts, "slots", "A",
-	                 image_to_json(&st->slots[0]), "B", image_to_json(&st->slots[1]), "done",
-	                 done, "next_seq", (json_int_t)st->next_seq, "queue", queue_to_json(st));
+	                 image_to_json(&st->slots[0]), "B", image_to_json(&st->slots[1]),
+	                 "security_floor", (json_int_t)st->security_floor, "done", done, "next_seq",
+	                 (json_int_t)st->next_seq, "queue", queue_to_json(st));
 }
 
 int flw_agent_state_save(const char *path, const struct flw_agent_state *st, struct flw_diag *diag)
@@ -282,6 +291,7 @@ static int state_from_json(const json_t *root, struct flw_agent_state *st, struc
 	int64_t fmt = 0;
 	int64_t attempts = 0;
 	int64_t reported = 0;
+	int64_t floor = -1;
 	int rc;
 
 	if ((rc = flw_json_get_int(root, "format", &fmt, 1, 1, 1, diag)) != 0 ||
@@ -304,6 +314,14 @@ static int state_from_json(const json_t *root, struct flw_agent_state *st, struc
 	            0 ||
 	    (rc = queue_from_json(root, st, diag)) != 0)
 		return rc;
+	rc = flw_json_get_int(root, "security_floor", &floor, 0, INT64_MAX, 0, diag);
+	if (rc != 0 && rc != FLW_ENOTFOUND)
+		return rc;
+	if (rc == FLW_ENOTFOUND) /* a state file from before the floor: the best we know */
+		floor = (int64_t)(st->slots[0].security_version > st->slots[1].security_version
+		                          ? st->slots[0].security_version
+		                          : st->slots[1].security_version);
+	st->security_floor = (uint64_t)floor;
 	st->attempts = (unsigned)attempts;
 	st->reported = (int)reported;
 	st->phase = flw_agent_phase_from_string(phase);

@@ -61,7 +61,12 @@ struct flw_agent_state {
 	int64_t attempts_deployment;            /* deployment the attempt counter belongs to */
 	unsigned attempts;                      /* failed download/install attempts of it */
 	struct flw_agent_image slots[2];        /* [0] = A, [1] = B */
-	int64_t done[FLW_AGENT_DONE_MAX];       /* finished deployments, newest last */
+	/* Anti-rollback floor: the highest security version ever committed on this device. It
+	 * only goes up (flw_agent_state_raise_floor); a target below it is refused even when
+	 * directed, whatever slot is booted. State files without it start at the higher of the
+	 * two slots' security versions. */
+	uint64_t security_floor;
+	int64_t done[FLW_AGENT_DONE_MAX]; /* finished deployments, newest last */
 	size_t n_done;
 	int64_t next_seq;
 	struct flw_agent_report queue[FLW_AGENT_QUEUE_MAX];
@@ -89,6 +94,9 @@ size_t flw_agent_state_ack(struct flw_agent_state *st, int64_t acked_seq);
 
 void flw_agent_state_mark_done(struct flw_agent_state *st, int64_t deployment);
 int flw_agent_state_is_done(const struct flw_agent_state *st, int64_t deployment);
+
+/* floor = max(floor, sv); returns 1 when it went up */
+int flw_agent_state_raise_floor(struct flw_agent_state *st, uint64_t sv);
 
 /* The image in slot 'A'/'B' (mutable). */
 struct flw_agent_image *flw_agent_state_slot(struct flw_agent_state *st, char slot);

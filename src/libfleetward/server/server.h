@@ -144,4 +144,32 @@ size_t flw_repo_role_max_bytes(int role);
 int flw_repo_expires(struct flw_store *s, int role, time_t *expires_out, int64_t *version_out,
                      struct flw_diag *diag);
 
+/* ---- director (director.c) ---------------------------------------------------------------
+ * One signed director document per action (docs/PROTOCOL.md "Director"): a TUF targets
+ * envelope signed by the server's director key naming the one target this device installs now,
+ * bound to the device id and the deployment, with a per-device version that only goes up. It is
+ * signed once per instruction and re-sent unchanged; it is re-signed (new version) when under a
+ * quarter of its lifetime is left or the director key changed. */
+#define FLW_DIRECTOR_LIFETIME (1 * 86400) /* default lifetime of a director document */
+struct flw_action;
+struct flw_director_doc;
+struct flw_buf;
+
+/* Build and sign the director document of act for device_id with version and expiry
+ * now + lifetime into out (canonical envelope); *meta (optional) describes it. */
+int flw_director_sign(struct flw_signer *key, const char *device_id, const struct flw_action *act,
+                      int64_t version, time_t now, time_t lifetime, struct flw_buf *out,
+                      struct flw_director_doc *meta, struct flw_diag *diag);
+/* 1 when a stored document (meta) must be re-signed at now: none stored, signed by another key
+ * than key, or under a quarter of lifetime left before it expires; else 0. */
+int flw_director_stale(const struct flw_director_doc *meta, const struct flw_signer *key,
+                       time_t now, time_t lifetime);
+/* The device's current action (*act) and its director document (doc, appended): the stored
+ * one, or when stale a new one (the device's counter incremented, signed, stored). key is
+ * read by the caller at each use (online key rotation switches it). FLW_ENOTFOUND when the
+ * device has nothing to do. lifetime 0 = FLW_DIRECTOR_LIFETIME. */
+int flw_director_for_device(struct flw_store *s, struct flw_signer *key, const char *device_id,
+                            time_t now, time_t lifetime, struct flw_action *act,
+                            struct flw_buf *doc, struct flw_diag *diag);
+
 #endif /* FLW_SERVER_SERVER_H */

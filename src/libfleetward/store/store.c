@@ -883,6 +883,48 @@ int flw_store_action_next(struct flw_store *s, const char *device_id, struct flw
 	return rc != 0 ? rc : s->ops->action_next(s, device_id, out, diag);
 }
 
+int flw_store_action_director(struct flw_store *s, const char *device_id, struct flw_action *out,
+                              struct flw_buf *doc, struct flw_director_doc *meta,
+                              struct flw_diag *diag)
+{
+	int rc = device_call_arg(s, device_id, out, diag);
+
+	if (rc != 0)
+		return rc;
+	if (!doc || !meta)
+		return bad(diag, doc ? "meta" : "doc");
+	return s->ops->action_director(s, device_id, out, doc, meta, diag);
+}
+
+int flw_store_director_next_version(struct flw_store *s, const char *device_id,
+                                    int64_t *version_out, struct flw_diag *diag)
+{
+	int rc = device_call_arg(s, device_id, version_out, diag);
+
+	return rc != 0 ? rc : s->ops->director_next_version(s, device_id, version_out, diag);
+}
+
+int flw_store_director_put(struct flw_store *s, const char *device_id, int64_t deployment_id,
+                           const void *doc, size_t len, const struct flw_director_doc *meta,
+                           struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0 || (rc = id_arg(device_id, "device_id", diag)) != 0)
+		return rc;
+	if (deployment_id < 1)
+		return bad(diag, "deployment_id");
+	if (!doc || len == 0 || !meta || meta->version < 1)
+		return bad(diag, "director");
+	if (len > FLW_DIRECTOR_DOC_MAX)
+		return flw_diag_set(diag, FLW_ELIMIT, "director",
+		                    "director document of %zu bytes, at most %u", len,
+		                    FLW_DIRECTOR_DOC_MAX);
+	if ((rc = field_arg(meta->keyid, sizeof(meta->keyid), "director.keyid", diag)) != 0)
+		return rc;
+	return s->ops->director_put(s, device_id, deployment_id, doc, len, meta, diag);
+}
+
 static int reports_arg(const struct flw_report *r, size_t n, struct flw_diag *diag)
 {
 	size_t i;

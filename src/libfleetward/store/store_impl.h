@@ -105,6 +105,16 @@ struct flw_store_ops {
 	                     size_t n, time_t now, int64_t *acked_seq_out, struct flw_diag *diag);
 	int (*device_history)(struct flw_store *s, const char *device_id, unsigned limit,
 	                      json_t **out, struct flw_diag *diag);
+
+	/* director documents (appended; see store.h) */
+	int (*action_director)(struct flw_store *s, const char *device_id, struct flw_action *out,
+	                       struct flw_buf *doc, struct flw_director_doc *meta,
+	                       struct flw_diag *diag);
+	int (*director_next_version)(struct flw_store *s, const char *device_id,
+	                             int64_t *version_out, struct flw_diag *diag);
+	int (*director_put)(struct flw_store *s, const char *device_id, int64_t deployment_id,
+	                    const void *doc, size_t len, const struct flw_director_doc *meta,
+	                    struct flw_diag *diag);
 };
 
 /* The part of every backend's store object that store.c reads. */

@@ -113,6 +113,13 @@ static const char *const migrations[] = {
 	" PRIMARY KEY (device, seq)) WITHOUT ROWID;",
 	/* 2: history bounded per device and deployment (FLW_STORE_HISTORY_MAX) */
 	"CREATE INDEX reports_deployment ON reports (device, deployment_id, seq);",
+	/* 3: director documents: a per-device counter that only goes up, and the signed document
+	 * of each action with its version, expiry and signing key */
+	"ALTER TABLE devices ADD COLUMN director_version INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE actions ADD COLUMN director BLOB;"
+	"ALTER TABLE actions ADD COLUMN director_version INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE actions ADD COLUMN director_expires INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE actions ADD COLUMN director_keyid TEXT NOT NULL DEFAULT '';",
 };
 
 /* ---- statements ------------------------------------------------------------------------------ */
@@ -179,6 +186,10 @@ enum stmt_id {
 	S_ACT_ADVANCE,
 	S_REPORT_PRUNE,
 	S_HISTORY,
+	S_ACT_DIRECTOR,
+	S_DIR_BUMP,
+	S_DIR_VERSION,
+	S_DIR_PUT,
 	S__MAX
 };
 
@@ -312,6 +323,14 @@ static const char *const stmt_sql[S__MAX] = {
 	                   " ORDER BY seq DESC LIMIT 1 OFFSET ?3)",
 	[S_HISTORY] = "SELECT seq, deployment_id, state, detail, at, received FROM reports"
 	              " WHERE device = ?1 ORDER BY seq DESC LIMIT ?2",
+	[S_ACT_DIRECTOR] = "SELECT director, director_version, director_expires, director_keyid"
+	                   " FROM actions WHERE deployment_id = ?1 AND device = ?2",
+	[S_DIR_BUMP] = "UPDATE devices SET director_version = director_version + 1 WHERE id = ?1",
+	[S_DIR_VERSION] = "SELECT director_version FROM devices WHERE id = ?1",
+	[S_DIR_PUT] = "UPDATE actions SET director = ?3, director_version = ?4,"
+	              " director_expires = ?5, director_keyid = ?6"
+	              " WHERE deployment_id = ?1 AND device = ?2 AND state < " SQL_ST_TERMINAL
+	              " AND director_version < ?4",
 };
 
 struct sq_store {
@@ -2129,6 +2148,101 @@ static int sq_device_history(struct flw_store *s, const char *device_id, unsigne
 	return list_done(q, st, rc, cols, FLW_ARRAY_SIZE(cols), out, diag);
 }
 
+/* The stored director document of the current row of S_ACT_DIRECTOR (doc empty when none) */
+static int director_row(sqlite3_stmt *st, struct flw_buf *doc, struct flw_director_doc *meta,
+                        struct flw_diag *diag)
+{
+	const void *p = sqlite3_column_blob(st, 0);
+	size_t n = (size_t)sqlite3_column_bytes(st, 0);
+	int rc;
+
+	memset(meta, 0, sizeof(*meta));
+	if (!p || n == 0)
+		return 0;
+	if ((rc = col_text(st, 3, meta->keyid, sizeof(meta->keyid), diag)) != 0)
+		return rc;
+	if (flw_buf_append(doc, p, n) != 0)
+		return flw_diag_set(diag, FLW_ESTORE, "director",
+		                    "stored director document of %zu bytes does not fit", n);
+	meta->version = sqlite3_column_int64(st, 1);
+	meta->expires = (time_t)sqlite3_column_int64(st, 2);
+	return 0;
+}
+
+static int sq_action_director(struct flw_store *s, const char *device_id, struct flw_action *out,
+                              struct flw_buf *doc, struct flw_director_doc *meta,
+                              struct flw_diag *diag)
+{
+	struct sq_store *q = sq(s);
+	struct flw_release r;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = tx_begin(q, S_BEGIN_READ, diag)) < 0)
+		return rc;
+	rc = release_at(q, S_ACT_NEXT, device_id, 2, &r, &st, "looking up the device's action",
+	                diag);
+	if (rc == 0)
+		rc = flw_diag_set(diag, FLW_ENOTFOUND, "device_id", "nothing to do for '%s'",
+		                  device_id);
+	if (rc == 1) {
+		out->deployment_id = sqlite3_column_int64(st, 0);
+		out->state = (int)sqlite3_column_int64(st, 1);
+		out->target = r.target;
+		rc = runf(q, S_ACT_DIRECTOR, &st, "reading the director document", diag, "it",
+		          out->deployment_id, device_id);
+		if (rc == 0)
+			rc = flw_diag_set(diag, FLW_ESTORE, "director", "the action vanished");
+	}
+	if (rc == 1)
+		rc = director_row(st, doc, meta, diag);
+	return tx_end(q, rc, diag);
+}
+
+static int sq_director_next_version(struct flw_store *s, const char *device_id,
+                                    int64_t *version_out, struct flw_diag *diag)
+{
+	struct sq_store *q = sq(s);
+	sqlite3_stmt *st = NULL;
+	int64_t v = 0;
+	int rc;
+
+	if ((rc = tx_begin(q, S_BEGIN, diag)) < 0)
+		return rc;
+	rc = runf(q, S_DIR_BUMP, NULL, "counting director documents", diag, "t", device_id);
+	if (rc == 0 && sqlite3_changes(q->db) == 0)
+		rc = flw_diag_set(diag, FLW_ENOTFOUND, "device_id", "no device '%s'", device_id);
+	if (rc == 0)
+		rc = runf(q, S_DIR_VERSION, &st, "counting director documents", diag, "t",
+		          device_id);
+	if (rc == 1) {
+		v = sqlite3_column_int64(st, 0);
+		rc = 0;
+	} else if (rc == 0) {
+		rc = flw_diag_set(diag, FLW_ESTORE, "device_id", "the device vanished");
+	}
+	rc = tx_end(q, rc, diag);
+	if (rc == 0)
+		*version_out = v;
+	return rc;
+}
+
+static int sq_director_put(struct flw_store *s, const char *device_id, int64_t deployment_id,
+                           const void *doc, size_t len, const struct flw_director_doc *meta,
+                           struct flw_diag *diag)
+{
+	struct sq_store *q = sq(s);
+	int rc;
+
+	rc = runf(q, S_DIR_PUT, NULL, "storing the director document", diag, "itBiit",
+	          deployment_id, device_id, doc, len, meta->version, (int64_t)meta->expires,
+	          meta->keyid);
+	if (rc == 0 && sqlite3_changes(q->db) == 0)
+		rc = flw_diag_set(diag, FLW_ECONFLICT, "director",
+		                  "the action is finished or holds a newer director document");
+	return done(q, rc);
+}
+
 static const struct flw_store_ops sqlite_ops = {
 	.version = FLW_STORE_OPS_VERSION,
 	.name = "sqlite",
@@ -2169,4 +2283,7 @@ static const struct flw_store_ops sqlite_ops = {
 	.action_next = sq_action_next,
 	.reports_apply = sq_reports_apply,
 	.device_history = sq_device_history,
+	.action_director = sq_action_director,
+	.director_next_version = sq_director_next_version,
+	.director_put = sq_director_put,
 };

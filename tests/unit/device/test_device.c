@@ -16,6 +16,7 @@
 #include "fleetward/crypto.h"
 #include "fleetward/error.h"
 #include "fleetward/fs.h"
+#include "fleetward/json.h"
 
 struct fx {
 	char *dir;
@@ -148,6 +149,52 @@ static void test_state_garbage_is_an_error(void **state)
 		assert_int_equal(flw_agent_state_load(p, f->st2, &d), FLW_EFORMAT);
 	}
 	flw_buf_free(&good);
+	flw_free(p);
+}
+
+/* DEV-13: the anti-rollback floor is persisted, never lowered, and state files from before it
+ * start at the higher of the two slots' security versions (not the booted slot's) */
+static void test_state_security_floor(void **state)
+{
+	struct fx *f = *state;
+	char *p = path_in(f, "state.json");
+	const struct flw_json_limits lim = { FLW_AGENT_STATE_MAX_BYTES, 8 };
+	struct flw_buf b;
+	json_t *j = NULL;
+
+	flw_agent_state_init(f->st);
+	assert_int_equal(f->st->security_floor, 0);
+	assert_int_equal(flw_agent_state_raise_floor(f->st, 5), 1);
+	assert_int_equal(flw_agent_state_raise_floor(f->st, 3), 0);
+	assert_int_equal(flw_agent_state_raise_floor(f->st, 5), 0);
+	assert_int_equal(f->st->security_floor, 5);
+	f->st->slots[0].security_version = 1; /* an older image accepted into a slot later */
+	assert_int_equal(flw_agent_state_save(p, f->st, NULL), 0);
+	assert_int_equal(flw_agent_state_load(p, f->st2, NULL), 0);
+	assert_int_equal(f->st2->security_floor, 5);
+
+	/* a state file written before the floor existed */
+	flw_buf_init(&b, FLW_AGENT_STATE_MAX_BYTES);
+	f->st->slots[0].security_version = 7;
+	f->st->slots[1].security_version = 4;
+	assert_int_equal(flw_agent_state_save(p, f->st, NULL), 0);
+	assert_int_equal(flw_fs_read_all(p, &b, NULL), 0);
+	assert_int_equal(flw_json_parse(&j, b.data, b.len, &lim, NULL), 0);
+	assert_int_equal(json_object_del(j, "security_floor"), 0);
+	flw_buf_reset(&b);
+	assert_int_equal(flw_json_dump(&b, j, 0), 0);
+	flw_test_write_file(p, b.data, b.len);
+	assert_int_equal(flw_agent_state_load(p, f->st2, NULL), 0);
+	assert_int_equal(f->st2->security_floor, 7);
+
+	/* a negative or non-integer floor is a broken file, not a reset */
+	assert_int_equal(json_object_set_new(j, "security_floor", json_integer(-1)), 0);
+	flw_buf_reset(&b);
+	assert_int_equal(flw_json_dump(&b, j, 0), 0);
+	flw_test_write_file(p, b.data, b.len);
+	assert_int_equal(flw_agent_state_load(p, f->st2, NULL), FLW_EFORMAT);
+	json_decref(j);
+	flw_buf_free(&b);
 	flw_free(p);
 }
 
@@ -427,6 +474,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_state_missing_is_fresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_garbage_is_an_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state_security_floor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_ack_and_seq, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_overflow_drops_oldest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_oom, setup, teardown),
