@@ -50,6 +50,7 @@ struct agent_config {
 	long connect_timeout;
 	long request_timeout;
 	long download_rate_limit;
+	long min_download_rate;
 	long download_retries;
 	struct agent_attr attrs[FLW_ATTRS_MAX];
 	size_t n_attrs;

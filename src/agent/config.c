@@ -74,6 +74,8 @@ static const struct key_def keys[] = {
 	  "seconds for one API request (not downloads)" },
 	{ "download_rate_limit", KT_LONG, STR(download_rate_limit), "0", 0, 1L << 40, 0,
 	  "bytes/s, 0 = unlimited (tests, metered links)" },
+	{ "min_download_rate", KT_LONG, STR(min_download_rate), "1024", 1, 1L << 30, 0,
+	  "bytes/s; slower than this for stall_timeout seconds is a slow retrieval attack" },
 	{ "download_retries", KT_LONG, STR(download_retries), "5", 1, 1000, 0,
 	  "failed download attempts of one deployment before reporting failure" },
 };

@@ -2,7 +2,7 @@
  *
  * Every answer is bounded: API answers by the caller's flw_buf max, downloads by the signed
  * length. Timeouts: connect_timeout for connecting, request_timeout for a whole API request,
- * and for downloads a low-speed limit (less than 1 byte/s for stall_timeout seconds) instead
+ * and for downloads a low-speed limit (less than min_download_rate bytes/s for stall_timeout seconds) instead
  * of a total timeout, so a slow-retrieval attack cannot hold the agent forever while a slow
  * but moving link still works. Retry-After on 429/503 is passed back to the poll loop.
  */
@@ -103,6 +103,15 @@ static size_t header_cb(char *p, size_t size, size_t n, void *payload)
 	return len;
 }
 
+static long speed_floor(const struct agent_config *cfg)
+{
+	long floor = cfg->min_download_rate;
+
+	if (cfg->download_rate_limit > 0 && floor > cfg->download_rate_limit / 2)
+		floor = cfg->download_rate_limit / 2 > 0 ? cfg->download_rate_limit / 2 : 1;
+	return floor;
+}
+
 static void common_opts(struct agent_http *h, const char *url)
 {
 	curl_easy_reset(h->curl);
@@ -151,6 +160,13 @@ int agent_http_request(struct agent_http *h, const char *method, const char *url
 	if (cc == CURLE_WRITE_ERROR && r->body.len + CURL_MAX_WRITE_SIZE > r->body.max) {
 		rc = flw_diag_set(diag, FLW_ELIMIT, url, "answer from %s is larger than %zu bytes",
 		                  url, r->body.max);
+		goto out;
+	}
+	if (cc == CURLE_OPERATION_TIMEDOUT) {
+		rc = flw_diag_set(diag, FLW_ENET, url,
+		                  "%s %s: slow retrieval: no complete answer within %ld s "
+		                  "(request_timeout)",
+		                  method, url, h->cfg->request_timeout);
 		goto out;
 	}
 	if (cc != CURLE_OK) {
@@ -207,7 +223,9 @@ int agent_http_download(struct agent_http *h, const char *url, int fd, uint64_t 
 	common_opts(h, url);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, dl_cb);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, &c);
-	curl_easy_setopt(h->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	/* slow retrieval (TUF, Uptane): averaged over stall_timeout, slower than the floor gives
+	 * up; a rate limit set for metered links lowers the floor below itself */
+	curl_easy_setopt(h->curl, CURLOPT_LOW_SPEED_LIMIT, speed_floor(h->cfg));
 	curl_easy_setopt(h->curl, CURLOPT_LOW_SPEED_TIME, h->cfg->stall_timeout);
 	if (h->cfg->download_rate_limit > 0)
 		curl_easy_setopt(h->curl, CURLOPT_MAX_RECV_SPEED_LARGE,
@@ -229,8 +247,9 @@ int agent_http_download(struct agent_http *h, const char *url, int fd, uint64_t 
 		rc = flw_diag_errno(diag, c.io_error, NULL, "writing staging file");
 	else if (cc == CURLE_OPERATION_TIMEDOUT)
 		rc = flw_diag_set(diag, FLW_ENET, NULL,
-		                  "%s: download stalled: no progress for %ld s (stall_timeout)",
-		                  url, h->cfg->stall_timeout);
+		                  "%s: slow retrieval: under %ld bytes/s for %ld s "
+		                  "(min_download_rate, stall_timeout)",
+		                  url, speed_floor(h->cfg), h->cfg->stall_timeout);
 	else if (cc != CURLE_OK)
 		rc = flw_diag_set(diag, FLW_ENET, NULL, "%s: %s", url, curl_easy_strerror(cc));
 	else if (status >= 300)
