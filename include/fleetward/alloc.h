@@ -25,9 +25,9 @@ FLW_EXPORT void flw_alloc_fail_at(unsigned long n, int sticky);
 FLW_EXPORT unsigned long flw_alloc_count(void);
 /* 1 if an allocation was failed by injection since the last flw_alloc_fail_at() call */
 FLW_EXPORT int flw_alloc_injected(void);
-/* Allocations that returned NULL on the calling thread so far (real or injected): lets a
- * caller tell "out of memory" from whatever a library it called reported instead. */
-FLW_EXPORT unsigned long flw_alloc_failures(void);
+/* For libraries that cannot survive a failed allocation (jansson 2.14: see meta/json.c):
+ * aborts the process instead of returning NULL (fail-stop); not subject to fault injection. */
+FLW_EXPORT void *flw_malloc_or_abort(size_t size);
 
 FLW_END_DECLS
 #endif /* FLW_ALLOC_H */

@@ -15,13 +15,16 @@
 #include "fleetward/json.h"
 
 /*
- * jansson allocates through flw_malloc/flw_free, so the allocation-failure tests reach every
- * JSON parse and build too. flw_malloc is malloc underneath, so values allocated before this
- * ran are still freed correctly.
+ * jansson 2.14 does not survive a failed allocation while parsing: its lexer ignores the
+ * failure when it copies a string (the string silently loses characters and parsing goes on,
+ * possibly to a successful result) or reads past its buffer (SIGSEGV, reproduced under ASan).
+ * So jansson allocates with flw_malloc_or_abort: running out of memory inside it stops the
+ * process (fail-stop) instead of corrupting data, and allocation-failure injection covers our
+ * own code around it, not jansson's internals.
  */
-__attribute__((constructor)) static void json_use_flw_alloc(void)
+__attribute__((constructor)) static void json_alloc_fail_stop(void)
 {
-	json_set_alloc_funcs(flw_malloc, flw_free);
+	json_set_alloc_funcs(flw_malloc_or_abort, flw_free);
 }
 
 static unsigned depth_of(const json_t *v, unsigned limit)
@@ -59,22 +62,14 @@ int flw_json_parse(json_t **out, const void *data, size_t len, const struct flw_
 {
 	json_error_t err;
 	json_t *v;
-	unsigned long failures;
 	unsigned max_depth = lim && lim->max_depth ? lim->max_depth : FLW_JSON_DEFAULT_MAX_DEPTH;
 
 	if (lim && lim->max_bytes && len > lim->max_bytes)
 		return flw_diag_set(diag, FLW_ELIMIT, NULL,
 		                    "JSON document of %zu bytes exceeds %zu", len, lim->max_bytes);
-	failures = flw_alloc_failures();
 	v = json_loadb(data, len, JSON_REJECT_DUPLICATES, &err);
-	/* jansson's lexer ignores a failed allocation while it copies a string: the string loses
-	 * characters and parsing goes on, either to a syntax error or to a SUCCESSFUL result with
-	 * altered strings. So any allocation failure during the parse voids the result. */
-	if (flw_alloc_failures() != failures ||
-	    (!v && json_error_code(&err) == json_error_out_of_memory)) {
-		json_decref(v);
+	if (!v && json_error_code(&err) == json_error_out_of_memory)
 		return flw_diag_set(diag, FLW_ENOMEM, NULL, "out of memory parsing JSON");
-	}
 	if (!v) {
 		int rc = flw_diag_set(diag, FLW_EFORMAT, NULL, "invalid JSON: %s", err.text);
 
@@ -229,28 +224,32 @@ int flw_json_canonical(struct flw_buf *out, const json_t *v, struct flw_diag *di
 	return rc;
 }
 
+struct dump_ctx {
+	struct flw_buf *out;
+	int rc;
+};
+
 static int dump_cb(const char *p, size_t n, void *payload)
 {
-	return flw_buf_append(payload, p, n) == 0 ? 0 : -1;
+	struct dump_ctx *c = payload;
+
+	c->rc = flw_buf_append(c->out, p, n);
+	return c->rc == 0 ? 0 : -1;
 }
 
 int flw_json_dump(struct flw_buf *out, const json_t *v, int pretty)
 {
 	size_t flags = JSON_SORT_KEYS | (pretty ? JSON_INDENT(2) : JSON_COMPACT);
-	unsigned long failures = flw_alloc_failures();
+	struct dump_ctx c = { out, 0 };
 	size_t start = out->len;
-	int rc = 0;
 
-	if (json_dump_callback(v, dump_cb, out, flags) != 0)
-		rc = out->len >= out->max ? FLW_ELIMIT : FLW_ENOMEM;
-	else if (flw_alloc_failures() != failures)
-		rc = FLW_ENOMEM; /* as for parsing: never trust output made while memory ran out */
-	if (rc != 0) {
-		out->len = start;
+	if (json_dump_callback(v, dump_cb, &c, flags) != 0) {
+		out->len = start; /* nothing half-written */
 		if (out->data)
 			out->data[start] = '\0';
+		return c.rc != 0 ? c.rc : FLW_ENOMEM;
 	}
-	return rc;
+	return 0;
 }
 
 /* ---- typed getters ---------------------------------------------------------------------- */

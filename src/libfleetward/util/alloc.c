@@ -12,7 +12,6 @@
 
 #include "fleetward/alloc.h"
 
-static _Thread_local unsigned long thread_failures; /* NULLs returned on this thread */
 static atomic_ulong alloc_count;
 static atomic_ulong fail_at;
 static atomic_int fail_sticky;
@@ -36,15 +35,15 @@ int flw_alloc_injected(void)
 	return atomic_load(&injected);
 }
 
-unsigned long flw_alloc_failures(void)
+void *flw_malloc_or_abort(size_t size)
 {
-	return thread_failures;
-}
+	void *p = malloc(size ? size : 1);
 
-static void *counted(void *p)
-{
-	if (!p)
-		thread_failures++;
+	if (!p) {
+		fputs("fleetward: out of memory in a library that cannot recover from it\n",
+		      stderr);
+		abort();
+	}
 	return p;
 }
 
@@ -65,26 +64,26 @@ static int should_fail(void)
 void *flw_malloc(size_t size)
 {
 	if (should_fail())
-		return counted(NULL);
-	return counted(malloc(size ? size : 1));
+		return NULL;
+	return malloc(size ? size : 1);
 }
 
 void *flw_calloc(size_t nmemb, size_t size)
 {
 	if (should_fail())
-		return counted(NULL);
+		return NULL;
 	if (nmemb == 0 || size == 0)
 		nmemb = size = 1;
-	return counted(calloc(nmemb, size));
+	return calloc(nmemb, size);
 }
 
 void *flw_reallocarray(void *ptr, size_t nmemb, size_t size)
 {
 	if (size && nmemb > SIZE_MAX / size)
-		return counted(NULL);
+		return NULL;
 	if (should_fail())
-		return counted(NULL);
-	return counted(realloc(ptr, nmemb * size != 0 ? nmemb * size : 1));
+		return NULL;
+	return realloc(ptr, nmemb * size != 0 ? nmemb * size : 1);
 }
 
 void flw_free(void *ptr)
