@@ -75,6 +75,7 @@ PY
 agent_image "$FLW_TMP/img2" 900000
 check "second release uploaded" agent_release "$FLW_TMP/img2" fw/cam-4b.img 4.1.0
 for mode in short close long stall; do
+	rm -f "$FLW_TMP/proxy.port" # else the previous proxy's port may be read before the new one writes
 	python3 "$FLW_TMP/proxy.py" "$FLW_PORT" $mode >"$FLW_TMP/proxy.port" 2>"$FLW_TMP/proxy.err" &
 	FLW_PIDS+=($!)
 	for _ in $(seq 1 50); do [ -s "$FLW_TMP/proxy.port" ] && break; sleep 0.1; done
@@ -84,7 +85,7 @@ for mode in short close long stall; do
 	before=$(cat "$FLW_TMP/$dev/slot_a" "$FLW_TMP/$dev/slot_b" | sha256sum)
 	dep=$(agent_deploy fw/cam-4b.img $dev)
 	check_fails "$mode: agent cycle fails" agent_once $dev
-	check "$mode: agent names the short download" grep -Eq "truncated download|partial file|bytes remaining|endless data|stalled" "$FLW_TMP/$dev/agent.log"
+	check "$mode: agent names the short download" grep -Eq "truncated download|partial file|bytes remaining|endless data|stalled|slow retrieval" "$FLW_TMP/$dev/agent.log"
 	check "$mode: slots unchanged" test "$(cat "$FLW_TMP/$dev/slot_a" "$FLW_TMP/$dev/slot_b" | sha256sum)" = "$before"
 	check "$mode: server shows failure" test "$(deploy_state "$dep" $dev)" = failure
 	kill "${FLW_PIDS[-1]}"
