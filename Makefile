@@ -13,7 +13,7 @@ BUILD_DIR := build/$(PRESET)
 # Debian packages the build, the tests and the demo need (Debian 12).
 DEB_PACKAGES := build-essential cmake ninja-build pkg-config clang clang-format \
 	libclang-rt-14-dev libsodium-dev libjansson-dev libssl-dev libsqlite3-dev \
-	libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev libzstd-dev \
+	libmicrohttpd-dev libcurl4-openssl-dev libcmocka-dev libzstd-dev libext2fs-dev \
 	curl jq sqlite3 openssl python3 faketime e2fsprogs procps softhsm2 p11-kit libp11-kit-dev
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -20,6 +20,7 @@
 #include "fleetward/common.h"
 #include "fleetward/crypto.h"
 #include "fleetward/protocol.h"
+#include "fleetward/sbom.h"
 #include "fleetward/tuf.h"
 FLW_BEGIN_DECLS
 
@@ -241,6 +242,12 @@ struct flw_release {
 	int64_t targets_version;      /* targets.json version that introduced it */
 	time_t created;
 };
+/* The components a release carries (its SBOM, docs/PROTOCOL.md "SBOM"). */
+struct flw_release_components {
+	const char *release; /* a name in flw_tuf_publish.added */
+	const struct flw_sbom_component *c;
+	size_t n;
+};
 /* Publish a new targets version in one transaction: the targets file, the snapshot and
  * timestamp that go with it, and a release row for each new target in `added`. Any
  * FLW_ECONFLICT (a version already taken, or a release name already used for another
@@ -258,6 +265,10 @@ struct flw_tuf_publish {
 	int64_t timestamp_version;
 	const struct flw_release *added;
 	size_t n_added;
+	/* The components of releases in `added` (from their SBOMs), stored in the same
+	 * transaction; a release not named here gets none. At most FLW_SBOM_MAX_COMPONENTS each. */
+	const struct flw_release_components *components;
+	size_t n_components;
 };
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_tuf_publish(struct flw_store *s,
                                                      const struct flw_tuf_publish *p,
@@ -269,6 +280,10 @@ FLW_EXPORT FLW_WARN_UNUSED int flw_store_release_get(struct flw_store *s, const 
 /* {id,name,version,length,sha256,hardware_ids,security_version,targets_version,created} */
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_release_list(struct flw_store *s, json_t **out,
                                                       struct flw_diag *diag);
+/* The release's components in SBOM order: {name,version,purl,cpe,vendor} (null when absent);
+ * an empty array for a release published without an SBOM. FLW_ENOTFOUND for an unknown one. */
+FLW_EXPORT FLW_WARN_UNUSED int flw_store_release_components(struct flw_store *s, const char *name,
+                                                            json_t **out, struct flw_diag *diag);
 
 /* ---- deployments and per-device actions -------------------------------------------------- */
 /* Create a deployment of release to the listed devices and/or every member of group (either may

@@ -134,6 +134,9 @@ static const struct cli_opt release_create_opts[] = {
 	{ "builder", 0, CLI_OPT_VALUE, "ID", "provenance: builder identity" },
 	{ "build-time", 0, CLI_OPT_VALUE, "RFC3339",
 	  "provenance: YYYY-MM-DDTHH:MM:SSZ (default $SOURCE_DATE_EPOCH, else now)" },
+	{ "sbom", 0, CLI_OPT_VALUE, "FILE",
+	  "CycloneDX 1.4-1.6 JSON SBOM of the image: its sha256 and length are signed "
+	  "(custom.sbom); upload FILE with the image" },
 	CLI_KEY_OPTS,
 	{ NULL, 0, 0, NULL, NULL }
 };
@@ -209,16 +212,22 @@ static const struct cli_cmd commands[] = {
 	{ "release", "create", "hash an image and write new signed targets metadata listing it",
 	  "IMAGE --name PATH --version V --hardware HWID [--hardware HWID...] "
 	  "[--security-version N] --key targets.key [--targets CURRENT.json] [--expires-days N] "
-	  "[--source-commit SHA] [--builder ID] [--build-time RFC3339] [-o NEW.json]",
+	  "[--source-commit SHA] [--builder ID] [--build-time RFC3339] [--sbom FILE] "
+	  "[-o NEW.json]",
 	  release_create_opts, 1, 1, 0, cli_cmd_release_create },
 	{ "release", "verify", "check an image against a release's signed metadata, check by check",
 	  "IMAGE (--metadata TARGETS.json | --name NAME) [--root ROOT.json]", release_verify_opts,
 	  1, 1, S, cli_cmd_release_verify },
-	{ "release", "upload", "upload images, then their signed metadata",
-	  "--metadata NEW.json [IMAGE...]", release_upload_opts, 0, 64, S, cli_cmd_release_upload },
+	{ "release", "upload", "upload images and their SBOMs, then their signed metadata",
+	  "--metadata NEW.json [IMAGE|SBOM...]", release_upload_opts, 0, 64, S,
+	  cli_cmd_release_upload },
 	{ "release", "list", "list releases", "[--json]", NULL, 0, 0, S, cli_cmd_release_list },
 	{ "release", "show", "show one release", "NAME [--json]", NULL, 1, 1, S,
 	  cli_cmd_release_show },
+	{ "release", "analyze",
+	  "find known components (busybox, openssl, ...) in a firmware image; write an SBOM",
+	  "IMAGE [-o SBOM.json] [--max-file-size BYTES] [--max-files N] [--json]",
+	  cli_release_analyze_opts, 1, 1, 0, cli_cmd_release_analyze },
 	{ "device", "list", "list devices",
 	  "[--group G] [--hardware H] [--installed T] [--prefix P] [--limit N] [--offset N] "
 	  "[--json]",

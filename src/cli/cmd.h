@@ -236,6 +236,8 @@ int cli_cmd_release_create(struct cli_ctx *ctx);
 int cli_cmd_release_upload(struct cli_ctx *ctx);
 int cli_cmd_release_list(struct cli_ctx *ctx);
 int cli_cmd_release_show(struct cli_ctx *ctx);
+int cli_cmd_release_analyze(struct cli_ctx *ctx); /* cmd_analyze.c */
+extern const struct cli_opt cli_release_analyze_opts[];
 int cli_cmd_device_list(struct cli_ctx *ctx);
 int cli_cmd_device_show(struct cli_ctx *ctx);
 int cli_cmd_group_create(struct cli_ctx *ctx);

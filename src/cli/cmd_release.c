@@ -21,6 +21,7 @@
 #include "fleetward/fs.h"
 #include "fleetward/json.h"
 #include "fleetward/protocol.h"
+#include "fleetward/sbom.h"
 #include "fleetward/tuf.h"
 
 #define CLI_TARGETS_DAYS_DEFAULT 90
@@ -316,6 +317,50 @@ static void print_created(const struct cli_ctx *ctx, const struct flw_tuf_target
 	fprintf(stderr, "next: fleetward release upload --metadata %s %s\n", out_path, image);
 }
 
+/* --sbom FILE: it must parse as a CycloneDX SBOM here already (a bad one would only be refused
+ * at publication); its sha256 and length go into the target's signed custom.sbom. */
+static int add_sbom(struct cli_ctx *ctx, json_t *next, const char *target)
+{
+	const char *file = cli_opt_str(ctx, "sbom");
+	json_t *custom = json_object_get(json_object_get(next, "targets"), target);
+	unsigned char sha[FLW_SHA256_BYTES];
+	char hex[FLW_SHA256_HEX];
+	struct flw_diag diag = { 0 };
+	struct flw_sbom *sbom = NULL;
+	struct flw_buf b;
+	char msg[DIAG_TEXT];
+	int rc = 0;
+
+	if (!file)
+		return 0;
+	custom = json_object_get(custom, "custom");
+	flw_buf_init(&b, FLW_SBOM_MAX_BYTES);
+	if (flw_fs_read_all(file, &b, &diag) != 0 ||
+	    flw_sbom_parse(&sbom, b.data, b.len, &diag) != 0) {
+		rc = cli_fail(ctx, "--sbom '%s': %s", file,
+		              flw_diag_format(&diag, msg, sizeof(msg)));
+		goto out;
+	}
+	if (!json_is_object(custom) || flw_sha256(b.data, b.len, sha) != 0) {
+		rc = cli_fail(ctx, "--sbom '%s': cannot record it in the target", file);
+		goto out;
+	}
+	flw_hex_encode(hex, sha, sizeof(sha));
+	if (json_object_set_new(
+	            custom, "sbom",
+	            json_pack("{s:s,s:I}", "sha256", hex, "length", (json_int_t)b.len)) != 0) {
+		rc = cli_fail(ctx, "out of memory");
+		goto out;
+	}
+	if (!ctx->json)
+		fprintf(stderr, "SBOM %s: CycloneDX %s, %zu components, sha256 %.16s...\n", file,
+		        sbom->spec_version, sbom->n, hex);
+out:
+	flw_sbom_free(sbom);
+	flw_buf_free(&b);
+	return rc;
+}
+
 int cli_cmd_release_create(struct cli_ctx *ctx)
 {
 	struct flw_tuf_target t;
@@ -343,7 +388,8 @@ int cli_cmd_release_create(struct cli_ctx *ctx)
 	}
 	if ((rc = cli_load_signer(ctx, cli_opt_str(ctx, "key"), &signer)) != 0 ||
 	    (rc = hash_image(ctx, ctx->pos[0], &t)) != 0 || (rc = load_current(ctx, &doc)) != 0 ||
-	    (rc = next_targets(ctx, doc, signer, &t, days, &next)) != 0)
+	    (rc = next_targets(ctx, doc, signer, &t, days, &next)) != 0 ||
+	    (rc = add_sbom(ctx, next, t.name)) != 0)
 		goto out;
 	if (flw_tuf_sign(&env, next, &signer, 1, &diag) != 0) {
 		rc = cli_fail(ctx, "signing: %s", flw_diag_format(&diag, msg, sizeof(msg)));
@@ -368,6 +414,7 @@ static int metadata_lists(const json_t *doc, const char *sha256, json_int_t leng
                           const char **name_out)
 {
 	const json_t *targets = cli_json_path(json_object_get(doc, "signed"), "targets");
+	const json_t *sbom;
 	const char *name;
 	const json_t *t;
 
@@ -378,6 +425,13 @@ static int metadata_lists(const json_t *doc, const char *sha256, json_int_t leng
 		if (h && strcmp(h, sha256) == 0 &&
 		    json_integer_value(json_object_get(t, "length")) == length) {
 			*name_out = name;
+			return 1;
+		}
+		sbom = cli_json_path(json_object_get(t, "custom"), "sbom");
+		h = json_string_value(json_object_get(sbom, "sha256"));
+		if (h && strcmp(h, sha256) == 0 &&
+		    json_integer_value(json_object_get(sbom, "length")) == length) {
+			*name_out = "SBOM";
 			return 1;
 		}
 	}

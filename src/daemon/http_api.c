@@ -569,6 +569,33 @@ int flwd_h_release_list(struct flwd_req *r)
 	return reply_list(r, flw_store_release_list);
 }
 
+/* GET /api/v1/releases/{name}/components: names may contain '/', so a release called exactly
+ * "<name>/components" wins; otherwise this answers with the components of <name>. Returns 1
+ * when it handled the request (*rc_out the result), 0 when the path is not such a request. */
+static int release_components(struct flwd_req *r, struct flw_store *s, int *rc_out)
+{
+	static const char suffix[] = "/components";
+	size_t n = strlen(r->rest);
+	size_t k = sizeof(suffix) - 1;
+	json_t *items = NULL;
+	char *name;
+	int rc;
+
+	if (n <= k || strcmp(r->rest + n - k, suffix) != 0)
+		return 0;
+	name = flw_strndup(r->rest, n - k);
+	if (!name) {
+		*rc_out = FLW_ENOMEM;
+		return 1;
+	}
+	rc = flw_store_release_components(s, name, &items, &r->diag);
+	if (rc == FLW_ENOTFOUND)
+		rc = flw_diag_set(&r->diag, FLW_ENOTFOUND, NULL, "no release '%.200s'", name);
+	flw_free(name);
+	*rc_out = rc != 0 ? rc : reply_items(r, items, -1);
+	return 1;
+}
+
 int flwd_h_release_get(struct flwd_req *r)
 {
 	struct flw_release rel;
@@ -581,6 +608,8 @@ int flwd_h_release_get(struct flwd_req *r)
 		return rc;
 	memset(&rel, 0, sizeof(rel));
 	rc = flw_store_release_get(s, r->rest, &rel, &r->diag);
+	if (rc == FLW_ENOTFOUND && release_components(r, s, &rc))
+		return rc;
 	if (rc == FLW_ENOTFOUND)
 		return flw_diag_set(&r->diag, FLW_ENOTFOUND, NULL, "no release '%.200s'", r->rest);
 	if (rc != 0)

@@ -13,7 +13,9 @@
 #include "fleetward/buf.h"
 #include "fleetward/crypto.h"
 #include "fleetward/error.h"
+#include "fleetward/fs.h"
 #include "fleetward/json.h"
+#include "fleetward/sbom.h"
 #include "fleetward/store.h"
 #include "fleetward/tuf.h"
 #include "server/server.h"
@@ -376,6 +378,9 @@ struct publish_ctx {
 	struct flw_release *added;
 	size_t n_added;
 	json_t *added_names;
+	struct flw_sbom **sboms; /* per added target, NULL when it references none */
+	struct flw_release_components *components;
+	size_t n_components;
 	struct flw_buf snapshot;
 	struct flw_buf timestamp;
 	int64_t snapshot_version;
@@ -495,6 +500,104 @@ static int check_targets(struct publish_ctx *c, struct flw_diag *diag)
 	return rc;
 }
 
+/* The SBOM a target references in custom.sbom {sha256, length}: it must be an uploaded
+ * artifact of exactly that hash and length, and parse as a CycloneDX SBOM. *out stays NULL
+ * for a target without custom.sbom. */
+static int load_sbom(struct publish_ctx *c, const char *name, struct flw_sbom **out,
+                     struct flw_diag *diag)
+{
+	const json_t *entry = json_object_get(json_object_get(c->signed_obj, "targets"), name);
+	const json_t *ref = json_object_get(json_object_get(entry, "custom"), "sbom");
+	unsigned char want[FLW_SHA256_BYTES];
+	unsigned char got[FLW_SHA256_BYTES];
+	char lower[FLW_SHA256_HEX];
+	const char *hex = NULL;
+	int64_t length = 0;
+	uint64_t have = 0;
+	struct flw_buf b;
+	char *path = NULL;
+	int rc;
+
+	*out = NULL;
+	if (!ref)
+		return 0;
+	flw_buf_init(&b, FLW_SBOM_MAX_BYTES);
+	if (!json_is_object(ref) ||
+	    flw_json_get_str(ref, "sha256", &hex, FLW_SHA256_HEX - 1, 1, diag) != 0 ||
+	    flw_hex_decode(want, sizeof(want), hex) != 0 ||
+	    flw_json_get_int(ref, "length", &length, 0, (int64_t)FLW_SBOM_MAX_BYTES, 1, diag) !=
+	            0) {
+		rc = flw_diag_set(diag, FLW_EFORMAT, name,
+		                  "target '%s': custom.sbom must be {\"sha256\": 64 hex, "
+		                  "\"length\": 0..%zu}",
+		                  name, FLW_SBOM_MAX_BYTES);
+		goto out;
+	}
+	rc = flw_store_artifact_get(c->s, want, &have, diag);
+	if (rc == FLW_ENOTFOUND || (rc == 0 && have != (uint64_t)length)) {
+		rc = flw_diag_set(diag, FLW_EHASH, name,
+		                  "target '%s': its SBOM (sha256 %s, length %" PRId64 ") was not "
+		                  "uploaded (upload it with the image: fleetward release upload)",
+		                  name, hex, length);
+		goto out;
+	}
+	if (rc != 0)
+		goto out;
+	flw_hex_encode(lower, want, sizeof(want));
+	path = flw_fs_join(c->repo->artifacts_dir, lower);
+	if (!path) {
+		rc = FLW_ENOMEM;
+		goto out;
+	}
+	if ((rc = flw_fs_read_all(path, &b, diag)) != 0)
+		goto out;
+	if ((rc = flw_sha256(b.data, b.len, got)) != 0)
+		goto out;
+	if (b.len != (size_t)length || memcmp(got, want, sizeof(got)) != 0) {
+		rc = flw_diag_set(diag, FLW_EHASH, name,
+		                  "target '%s': the stored SBOM does not match its sha256/length",
+		                  name);
+		goto out;
+	}
+	rc = flw_sbom_parse(out, b.data, b.len, diag);
+	if (rc != 0) {
+		char msg[FLW_DIAG_MSG_MAX];
+
+		memcpy(msg, diag->msg, sizeof(msg));
+		rc = flw_diag_set(diag, rc, name, "target '%s': SBOM refused: %s", name, msg);
+	}
+out:
+	flw_free(path);
+	flw_buf_free(&b);
+	return rc;
+}
+
+/* Step 7: the SBOMs of the added targets, into c->components. */
+static int check_sboms(struct publish_ctx *c, struct flw_diag *diag)
+{
+	size_t i;
+	int rc;
+
+	c->sboms = flw_calloc(c->n_added ? c->n_added : 1, sizeof(*c->sboms));
+	c->components = flw_calloc(c->n_added ? c->n_added : 1, sizeof(*c->components));
+	if (!c->sboms || !c->components)
+		return FLW_ENOMEM;
+	for (i = 0; i < c->n_added; i++) {
+		const char *name = c->added[i].target.name;
+
+		if ((rc = load_sbom(c, name, &c->sboms[i], diag)) != 0)
+			return rc;
+		if (c->sboms[i]) {
+			struct flw_release_components *rc_ = &c->components[c->n_components++];
+
+			rc_->release = name;
+			rc_->c = c->sboms[i]->c;
+			rc_->n = c->sboms[i]->n;
+		}
+	}
+	return 0;
+}
+
 static int sign_into(struct flw_buf *out, json_t *signed_obj, struct flw_signer *sg,
                      struct flw_diag *diag)
 {
@@ -543,6 +646,12 @@ static int sign_online(const struct flw_repo *repo, struct flw_store *s, time_t 
 
 static void publish_ctx_done(struct publish_ctx *c)
 {
+	size_t i;
+
+	for (i = 0; c->sboms && i < c->n_added; i++)
+		flw_sbom_free(c->sboms[i]);
+	flw_free(c->sboms);
+	flw_free(c->components);
 	flw_tuf_root_free(c->root);
 	stored_meta_done(&c->cur_targets);
 	json_decref(c->env);
@@ -571,6 +680,8 @@ int flw_repo_publish_targets(const struct flw_repo *repo, struct flw_store *s, c
 	if (rc != 0)
 		goto out;
 	rc = check_targets(&c, diag);
+	if (rc == 0)
+		rc = check_sboms(&c, diag);
 	if (rc != 0)
 		goto out;
 	rc = sign_online(repo, s, now, doc, len, c.version, &c, diag);
@@ -588,6 +699,8 @@ int flw_repo_publish_targets(const struct flw_repo *repo, struct flw_store *s, c
 	p.timestamp_version = c.timestamp_version;
 	p.added = c.added;
 	p.n_added = c.n_added;
+	p.components = c.components;
+	p.n_components = c.n_components;
 	rc = flw_store_tuf_publish(s, &p, audit, diag);
 	if (rc != 0)
 		goto out;

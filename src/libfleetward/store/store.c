@@ -762,6 +762,36 @@ int flw_store_tuf_get(struct flw_store *s, int role, int64_t version, struct flw
 	return s->ops->tuf_get(s, role, version, out, version_out, diag);
 }
 
+/* Each components list names a release the publication adds; every component passes
+ * flw_sbom_component_check(). */
+static int components_arg(const struct flw_tuf_publish *p, struct flw_diag *diag)
+{
+	size_t i, j, k;
+	int rc;
+
+	if (p->n_components > p->n_added || (p->n_components && !p->components))
+		return bad(diag, "components");
+	for (i = 0; i < p->n_components; i++) {
+		const struct flw_release_components *rc_ = &p->components[i];
+
+		if (!rc_->release || (rc_->n && !rc_->c))
+			return bad(diag, "components");
+		if (rc_->n > FLW_SBOM_MAX_COMPONENTS)
+			return flw_diag_set(diag, FLW_ELIMIT, "components",
+			                    "%zu components, at most %zu", rc_->n,
+			                    FLW_SBOM_MAX_COMPONENTS);
+		for (k = 0; k < p->n_added; k++)
+			if (strcmp(p->added[k].target.name, rc_->release) == 0)
+				break;
+		if (k == p->n_added)
+			return bad(diag, "components.release");
+		for (j = 0; j < rc_->n; j++)
+			if ((rc = flw_sbom_component_check(&rc_->c[j], "components", diag)) != 0)
+				return rc;
+	}
+	return 0;
+}
+
 /* The three files of a publication, then the targets it adds */
 static int publish_arg(const struct flw_tuf_publish *p, struct flw_diag *diag)
 {
@@ -782,7 +812,7 @@ static int publish_arg(const struct flw_tuf_publish *p, struct flw_diag *diag)
 	for (i = 0; i < p->n_added; i++)
 		if ((rc = target_arg(&p->added[i].target, diag)) != 0)
 			return rc;
-	return 0;
+	return components_arg(p, diag);
 }
 
 int flw_store_tuf_publish(struct flw_store *s, const struct flw_tuf_publish *p,
@@ -822,6 +852,16 @@ int flw_store_release_list(struct flw_store *s, json_t **out, struct flw_diag *d
 	int rc = usable_out(s, out, diag);
 
 	return rc != 0 ? rc : s->ops->release_list(s, out, diag);
+}
+
+int flw_store_release_components(struct flw_store *s, const char *name, json_t **out,
+                                 struct flw_diag *diag)
+{
+	int rc = usable_out(s, out, diag);
+
+	if (rc == 0)
+		rc = release_arg(name, diag);
+	return rc != 0 ? rc : s->ops->release_components(s, name, out, diag);
 }
 
 /* ---- deployments ---------------------------------------------------------------------------- */

@@ -115,6 +115,10 @@ struct flw_store_ops {
 	int (*director_put)(struct flw_store *s, const char *device_id, int64_t deployment_id,
 	                    const void *doc, size_t len, const struct flw_director_doc *meta,
 	                    struct flw_diag *diag);
+
+	/* components (appended; see store.h) */
+	int (*release_components)(struct flw_store *s, const char *name, json_t **out,
+	                          struct flw_diag *diag);
 };
 
 /* The part of every backend's store object that store.c reads. */

@@ -120,6 +120,11 @@ static const char *const migrations[] = {
 	"ALTER TABLE actions ADD COLUMN director_version INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE actions ADD COLUMN director_expires INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE actions ADD COLUMN director_keyid TEXT NOT NULL DEFAULT '';",
+	/* 4: components per release, from its SBOM, in SBOM order */
+	"CREATE TABLE release_components ("
+	" release_id INTEGER NOT NULL REFERENCES releases (id) ON DELETE CASCADE,"
+	" idx INTEGER NOT NULL, name TEXT NOT NULL, version TEXT, purl TEXT, cpe TEXT,"
+	" vendor TEXT, PRIMARY KEY (release_id, idx)) WITHOUT ROWID;",
 };
 
 /* ---- statements ------------------------------------------------------------------------------ */
@@ -190,6 +195,9 @@ enum stmt_id {
 	S_DIR_BUMP,
 	S_DIR_VERSION,
 	S_DIR_PUT,
+	S_REL_COMP_ADD,
+	S_REL_COMP_LIST,
+	S_REL_ID,
 	S__MAX
 };
 
@@ -331,6 +339,13 @@ static const char *const stmt_sql[S__MAX] = {
 	              " director_expires = ?5, director_keyid = ?6"
 	              " WHERE deployment_id = ?1 AND device = ?2 AND state < " SQL_ST_TERMINAL
 	              " AND director_version < ?4",
+	[S_REL_COMP_ADD] = "INSERT INTO release_components (release_id, idx, name, version, purl,"
+	                   " cpe, vendor) VALUES ((SELECT id FROM releases WHERE name = ?1), ?2,"
+	                   " ?3, ?4, ?5, ?6, ?7)",
+	[S_REL_COMP_LIST] = "SELECT c.name, c.version, c.purl, c.cpe, c.vendor"
+	                    " FROM release_components c JOIN releases r ON r.id = c.release_id"
+	                    " WHERE r.name = ?1 ORDER BY c.idx",
+	[S_REL_ID] = "SELECT id FROM releases WHERE name = ?1",
 };
 
 struct sq_store {
@@ -1680,6 +1695,31 @@ static int release_insert(struct sq_store *q, const struct flw_release *r, int64
 	return rc;
 }
 
+/* A release's components. A release published again with the same content keeps the list it
+ * has. */
+static int components_insert(struct sq_store *q, const struct flw_release_components *rc_,
+                             struct flw_diag *diag)
+{
+	const char *what = "storing the release's components";
+	size_t i;
+	int rc = runf(q, S_REL_ID, NULL, what, diag, "t", rc_->release);
+
+	if (rc == 0)
+		return flw_diag_set(diag, FLW_ENOTFOUND, "release", "no release '%s'",
+		                    rc_->release);
+	if (rc > 0)
+		rc = runf(q, S_REL_COMP_LIST, NULL, what, diag, "t", rc_->release);
+	if (rc != 0)
+		return rc > 0 ? 0 : rc;
+	for (i = 0; i < rc_->n && rc == 0; i++) {
+		const struct flw_sbom_component *c = &rc_->c[i];
+
+		rc = runf(q, S_REL_COMP_ADD, NULL, what, diag, "tittttt", rc_->release, (int64_t)i,
+		          c->name, c->version, c->purl, c->cpe, c->vendor);
+	}
+	return rc > 0 ? 0 : rc;
+}
+
 static int sq_tuf_publish(struct flw_store *s, const struct flw_tuf_publish *p,
                           const struct flw_audit *audit, struct flw_diag *diag)
 {
@@ -1697,6 +1737,8 @@ static int sq_tuf_publish(struct flw_store *s, const struct flw_tuf_publish *p,
 		                p->timestamp_len, diag);
 	for (i = 0; i < p->n_added && rc == 0; i++)
 		rc = release_insert(q, &p->added[i], p->targets_version, diag);
+	for (i = 0; i < p->n_components && rc == 0; i++)
+		rc = components_insert(q, &p->components[i], diag);
 	return tx_end_audit(q, rc, audit, diag);
 }
 
@@ -2227,6 +2269,29 @@ static int sq_director_next_version(struct flw_store *s, const char *device_id,
 	return rc;
 }
 
+static int sq_release_components(struct flw_store *s, const char *name, json_t **out,
+                                 struct flw_diag *diag)
+{
+	static const struct jcol cols[] = {
+		{ "name", J_TEXT }, { "version", J_NTEXT }, { "purl", J_NTEXT },
+		{ "cpe", J_NTEXT }, { "vendor", J_NTEXT },
+	};
+	struct sq_store *q = sq(s);
+	sqlite3_stmt *st = NULL;
+	json_t *arr = NULL;
+	int rc;
+
+	if ((rc = tx_begin(q, S_BEGIN_READ, diag)) < 0)
+		return rc;
+	rc = runf(q, S_REL_ID, NULL, "reading a release", diag, "t", name);
+	if (rc == 0)
+		rc = flw_diag_set(diag, FLW_ENOTFOUND, "release", "no release '%s'", name);
+	if (rc > 0 &&
+	    (rc = runf(q, S_REL_COMP_LIST, &st, "listing components", diag, "t", name)) >= 0)
+		rc = rows_json(q, st, rc, cols, FLW_ARRAY_SIZE(cols), &arr, diag);
+	return tx_end_json(q, rc, arr, out, diag);
+}
+
 static int sq_director_put(struct flw_store *s, const char *device_id, int64_t deployment_id,
                            const void *doc, size_t len, const struct flw_director_doc *meta,
                            struct flw_diag *diag)
@@ -2286,4 +2351,5 @@ static const struct flw_store_ops sqlite_ops = {
 	.action_director = sq_action_director,
 	.director_next_version = sq_director_next_version,
 	.director_put = sq_director_put,
+	.release_components = sq_release_components,
 };
