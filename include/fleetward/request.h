@@ -75,10 +75,15 @@ FLW_EXPORT FLW_WARN_UNUSED FLW_NONNULL(1) int flw_req_parse_auth(struct flw_req_
                                                                  struct flw_diag *diag);
 
 /* POST /device/v1/checkin. Every field is optional; an empty body is "{}". c.device_id and
- * c.now are left for the caller; the strings and c.attrs are borrowed from doc. */
+ * c.now are left for the caller; the strings and c.attrs are borrowed from doc.
+ * "components": [{"name", "version", "purl"?, "cpe"?}] (at most FLW_DEVICE_COMPONENTS_MAX,
+ * each checked like an SBOM's by flw_sbom_component_check; vendor derived from a literal CPE
+ * vendor) sets c.has_components, c.components (comp) and c.n_components. */
 struct flw_req_checkin {
 	struct flw_checkin c;
 	json_t *doc;
+	struct flw_sbom_component *comp; /* c.components: owned array, strings from doc/vendors */
+	char (*vendors)[FLW_SBOM_VENDOR_MAX + 1]; /* owned */
 };
 FLW_EXPORT FLW_WARN_UNUSED FLW_NONNULL(1) int flw_req_parse_checkin(struct flw_req_checkin *out,
                                                                     const void *body, size_t len,
@@ -153,6 +158,12 @@ struct flw_req_deployment {
 FLW_EXPORT FLW_WARN_UNUSED FLW_NONNULL(1) int flw_req_parse_deployment(
         struct flw_req_deployment *out, const void *body, size_t len, struct flw_diag *diag);
 FLW_EXPORT void flw_req_deployment_clear(struct flw_req_deployment *r);
+
+/* PATCH /api/v1/devices/{id}: {"class", "internet_exposed", "segment", "owner", "site",
+ * "support_end"}, each optional and null to clear it, at least one. Values are checked by
+ * flw_inventory_check() (store.h); "" is refused (null clears). out->fields names those given. */
+FLW_EXPORT FLW_WARN_UNUSED FLW_NONNULL(1) int flw_req_parse_device_patch(
+        struct flw_inventory_patch *out, const void *body, size_t len, struct flw_diag *diag);
 
 FLW_END_DECLS
 #endif /* FLW_REQUEST_H */

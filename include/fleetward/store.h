@@ -136,6 +136,43 @@ FLW_EXPORT FLW_WARN_UNUSED int flw_store_enroll_token_revoke(struct flw_store *s
                                                              struct flw_diag *diag);
 
 /* ---- devices ----------------------------------------------------------------------------- */
+/* Inventory an operator keeps per device (docs/PROTOCOL.md "Inventory"): what the risk model
+ * needs. Empty strings and FLW_EXPOSED_UNKNOWN mean "not set". */
+#define FLW_INV_CLASS_MAX             32 /* criticality class: 1-32 of [a-z0-9-], not starting with '-' */
+#define FLW_INV_TEXT_MAX              128 /* segment, owner, site: printable, no control characters */
+#define FLW_INV_DATE_MAX              10 /* support_end: YYYY-MM-DD, a real calendar date */
+#define FLW_INV_CLASS_SAFETY          "safety-critical"
+#define FLW_INV_CLASS_CONFIDENTIALITY "confidentiality-sensitive"
+#define FLW_INV_CLASS_NONCRITICAL     "non-critical"
+enum flw_exposed {
+	FLW_EXPOSED_UNKNOWN = 0,
+	FLW_EXPOSED_YES = 1, /* reachable from the internet */
+	FLW_EXPOSED_NO = 2
+};
+struct flw_inventory {
+	char class_name[FLW_INV_CLASS_MAX + 1];
+	int internet_exposed; /* enum flw_exposed */
+	char segment[FLW_INV_TEXT_MAX + 1];
+	char owner[FLW_INV_TEXT_MAX + 1];
+	char site[FLW_INV_TEXT_MAX + 1];
+	char support_end[FLW_INV_DATE_MAX + 1]; /* vendor support end date */
+};
+/* Fields of struct flw_inventory, for patches and errors */
+enum {
+	FLW_INV_F_CLASS = 1u << 0,
+	FLW_INV_F_EXPOSED = 1u << 1,
+	FLW_INV_F_SEGMENT = 1u << 2,
+	FLW_INV_F_OWNER = 1u << 3,
+	FLW_INV_F_SITE = 1u << 4,
+	FLW_INV_F_SUPPORT_END = 1u << 5,
+	FLW_INV_F_ALL = (1u << 6) - 1
+};
+/* Check the fields named by `fields` of inv (pure). "" (and FLW_EXPOSED_UNKNOWN) are valid: they
+ * clear a field. FLW_EFORMAT / FLW_ELIMIT with the field's JSON name ("class", "segment", ...)
+ * in diag->path. */
+FLW_EXPORT FLW_WARN_UNUSED int flw_inventory_check(const struct flw_inventory *inv, unsigned fields,
+                                                   struct flw_diag *diag);
+
 struct flw_device {
 	char id[FLW_ID_MAX + 1];
 	unsigned char pubkey[FLW_ED25519_PK_BYTES];
@@ -144,12 +181,13 @@ struct flw_device {
 	time_t last_seen;
 	char installed[FLW_TUF_TARGET_NAME_MAX + 1]; /* target name of the running release */
 	char installed_version[FLW_TUF_VERSION_STR_MAX + 1];
-	char slot_active; /* 'A', 'B' or 0 */
-	int trial;        /* 1 while running a slot on trial */
-	char health[32];  /* "ok", "failing", "" */
-	int64_t last_seq; /* highest applied report sequence number */
-	json_t *attrs;    /* inventory attributes (object), owned; NULL if none */
-	json_t *groups;   /* array of group names, owned; filled by _get only */
+	char slot_active;         /* 'A', 'B' or 0 */
+	int trial;                /* 1 while running a slot on trial */
+	char health[32];          /* "ok", "failing", "" */
+	int64_t last_seq;         /* highest applied report sequence number */
+	json_t *attrs;            /* inventory attributes (object), owned; NULL if none */
+	json_t *groups;           /* array of group names, owned; filled by _get only */
+	struct flw_inventory inv; /* filled by _get only */
 };
 FLW_EXPORT void flw_device_clear(struct flw_device *d); /* releases attrs/groups */
 
@@ -172,9 +210,13 @@ struct flw_device_filter {
 	const char *id_prefix; /* NULL = any */
 	unsigned limit;        /* 0 = 100; capped at 1000 */
 	unsigned offset;
+	const char *class_name; /* inventory class; NULL = any */
+	const char *site;       /* NULL = any */
+	int internet_exposed;   /* enum flw_exposed; FLW_EXPOSED_UNKNOWN = any */
 };
-/* {id,hwid,enrolled,last_seen,installed,installed_version,slot_active,trial,health} ordered
- * by id; *total_out (optional) gets the count without limit/offset. */
+/* {id,hwid,enrolled,last_seen,installed,installed_version,slot_active,trial,health,
+ *  class,internet_exposed,segment,owner,site,support_end} ordered by id (inventory fields null
+ * when not set); *total_out (optional) gets the count without limit/offset. */
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_device_list(struct flw_store *s,
                                                      const struct flw_device_filter *f,
                                                      json_t **out, int64_t *total_out,
@@ -191,11 +233,37 @@ struct flw_checkin {
 	const char *health;
 	const json_t *attrs; /* replaces the stored attributes when not NULL */
 	time_t now;
+	/* The components the device reports itself (docs/PROTOCOL.md "Check-in"): replace the
+	 * stored list when has_components (n_components may be 0: the list is emptied), written
+	 * only when their fingerprint differs from the stored one. */
+	int has_components;
+	const struct flw_sbom_component *components;
+	size_t n_components;
 };
+#define FLW_DEVICE_COMPONENTS_MAX 512 /* components one device reports */
 /* Write the reported inventory if it differs from what is stored (no write otherwise; a write
  * also moves last_seen up to c->now). FLW_ENOTFOUND for an unknown device. */
 FLW_EXPORT FLW_WARN_UNUSED int
 flw_store_device_checkin(struct flw_store *s, const struct flw_checkin *c, struct flw_diag *diag);
+/* Change the inventory fields named by p->fields (FLW_INV_F_*) to p->v's values ("" and
+ * FLW_EXPOSED_UNKNOWN clear one), audited in the same transaction. FLW_ENOTFOUND for an
+ * unknown device. */
+struct flw_inventory_patch {
+	unsigned fields;
+	struct flw_inventory v;
+};
+FLW_EXPORT FLW_WARN_UNUSED int flw_store_device_inventory_set(struct flw_store *s,
+                                                              const char *device_id,
+                                                              const struct flw_inventory_patch *p,
+                                                              const struct flw_audit *audit,
+                                                              struct flw_diag *diag);
+/* The device's components: those of the release it runs (its `installed` target's SBOM, in
+ * SBOM order, "source": "release") then those it reported itself (in its order, "source":
+ * "device"): [{name, version, purl, cpe, vendor, source}] (null where absent).
+ * FLW_ENOTFOUND for an unknown device. */
+FLW_EXPORT FLW_WARN_UNUSED int flw_store_device_components(struct flw_store *s,
+                                                           const char *device_id, json_t **out,
+                                                           struct flw_diag *diag);
 /* Group commit of last-seen times gathered in memory: one transaction for n devices. Unknown
  * ids are skipped; last_seen never goes back. */
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_device_touch(struct flw_store *s, const char *const *ids,

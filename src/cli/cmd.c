@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 
 #include "cmd.h"
+#include "cmd_device.h"
 #include "fleetward/alloc.h"
 #include "fleetward/crypto.h"
 
@@ -152,6 +153,20 @@ static const struct cli_opt device_list_opts[] = {
 	{ "prefix", 0, CLI_OPT_VALUE, "P", "only device ids starting with P" },
 	{ "limit", 0, CLI_OPT_VALUE, "N", "at most N devices" },
 	{ "offset", 0, CLI_OPT_VALUE, "N", "skip the first N devices" },
+	{ "class", 0, CLI_OPT_VALUE, "C", "only devices of criticality class C" },
+	{ "site", 0, CLI_OPT_VALUE, "S", "only devices at site S" },
+	{ "internet-exposed", 0, CLI_OPT_VALUE, "yes|no", "only (not) internet-exposed devices" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+static const struct cli_opt device_set_opts[] = {
+	{ "class", 0, CLI_OPT_VALUE, "C",
+	  "criticality: safety-critical, confidentiality-sensitive, non-critical or a name of "
+	  "[a-z0-9-]" },
+	{ "internet-exposed", 0, CLI_OPT_VALUE, "yes|no", "reachable from the internet" },
+	{ "segment", 0, CLI_OPT_VALUE, "S", "network segment or VLAN" },
+	{ "owner", 0, CLI_OPT_VALUE, "O", "owner (person or team)" },
+	{ "site", 0, CLI_OPT_VALUE, "S", "site" },
+	{ "support-end", 0, CLI_OPT_VALUE, "YYYY-MM-DD", "vendor support end date" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 static const struct cli_opt enroll_create_opts[] = {
@@ -229,11 +244,18 @@ static const struct cli_cmd commands[] = {
 	  "IMAGE [-o SBOM.json] [--max-file-size BYTES] [--max-files N] [--json]",
 	  cli_release_analyze_opts, 1, 1, 0, cli_cmd_release_analyze },
 	{ "device", "list", "list devices",
-	  "[--group G] [--hardware H] [--installed T] [--prefix P] [--limit N] [--offset N] "
-	  "[--json]",
+	  "[--group G] [--hardware H] [--installed T] [--prefix P] [--class C] [--site S] "
+	  "[--internet-exposed yes|no] [--limit N] [--offset N] [--json]",
 	  device_list_opts, 0, 0, S, cli_cmd_device_list },
-	{ "device", "show", "show one device: attributes, groups, history", "ID [--json]", NULL, 1,
-	  1, S, cli_cmd_device_show },
+	{ "device", "show", "show one device: inventory, attributes, groups, history",
+	  "ID [--json]", NULL, 1, 1, S, cli_cmd_device_show },
+	{ "device", "set", "set a device's inventory fields (an empty value clears one)",
+	  "ID [--class C] [--internet-exposed yes|no] [--segment S] [--owner O] [--site S] "
+	  "[--support-end YYYY-MM-DD] [--json]",
+	  device_set_opts, 1, 1, S, cli_cmd_device_set },
+	{ "device", "components",
+	  "the components a device carries: its running release's SBOM and its own report",
+	  "ID [--json]", NULL, 1, 1, S, cli_cmd_device_components },
 	{ "group", "create", "create a device group", "NAME", NULL, 1, 1, S, cli_cmd_group_create },
 	{ "group", "list", "list device groups", "[--json]", NULL, 0, 0, S, cli_cmd_group_list },
 	{ "group", "add", "add devices to a group", "NAME DEV [DEV...]", NULL, 2, 1024, S,

@@ -52,6 +52,9 @@ static const struct flwd_route routes[] = {
 	/* management API */
 	R("GET", "/api/v1/devices", VIEWER, NONE, API, NULL, devices_list, NONE),
 	R("GET", "/api/v1/devices/{}", VIEWER, NONE, API, NULL, device_get, NONE),
+	R("PATCH", "/api/v1/devices/{}", OPERATOR, API, API, "device.inventory", device_patch,
+	  NONE),
+	R("GET", "/api/v1/devices/{}/components", VIEWER, NONE, API, NULL, device_components, NONE),
 	R("POST", "/api/v1/groups", OPERATOR, API, API, "group.create", group_create, NONE),
 	R("GET", "/api/v1/groups", VIEWER, NONE, API, NULL, group_list, NONE),
 	R("POST", "/api/v1/groups/{}/devices", OPERATOR, API, API, "group.members", group_members,

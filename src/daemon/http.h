@@ -123,6 +123,8 @@ int flwd_reply_tuf(struct flwd_req *r, int role, int64_t version, const char *mi
 	X(tuf_target)        \
 	X(devices_list)      \
 	X(device_get)        \
+	X(device_patch)      \
+	X(device_components) \
 	X(group_create)      \
 	X(group_list)        \
 	X(group_members)     \

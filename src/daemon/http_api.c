@@ -128,6 +128,24 @@ static int query_str(struct flwd_req *r, const char *name, size_t max, const cha
 	return 0;
 }
 
+/* ?internet_exposed=true|false (also yes/no, 1/0); absent or empty: any */
+static int query_exposed(struct flwd_req *r, int *out)
+{
+	const char *v = flwd_query(r, "internet_exposed");
+
+	*out = FLW_EXPOSED_UNKNOWN;
+	if (!v || !*v)
+		return 0;
+	if (strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "1") == 0)
+		*out = FLW_EXPOSED_YES;
+	else if (strcmp(v, "false") == 0 || strcmp(v, "no") == 0 || strcmp(v, "0") == 0)
+		*out = FLW_EXPOSED_NO;
+	else
+		return flw_diag_set(&r->diag, FLW_EFORMAT, "internet_exposed",
+		                    "query argument 'internet_exposed': expected true or false");
+	return 0;
+}
+
 int flwd_h_devices_list(struct flwd_req *r)
 {
 	struct flw_device_filter f;
@@ -143,6 +161,9 @@ int flwd_h_devices_list(struct flwd_req *r)
 	    (rc = query_str(r, "hardware", FLW_TUF_HWID_MAX, &f.hwid)) != 0 ||
 	    (rc = query_str(r, "installed", FLW_TUF_TARGET_NAME_MAX, &f.installed)) != 0 ||
 	    (rc = query_str(r, "prefix", FLW_ID_MAX, &f.id_prefix)) != 0 ||
+	    (rc = query_str(r, "class", FLW_INV_CLASS_MAX, &f.class_name)) != 0 ||
+	    (rc = query_str(r, "site", FLW_INV_TEXT_MAX, &f.site)) != 0 ||
+	    (rc = query_exposed(r, &f.internet_exposed)) != 0 ||
 	    (rc = flwd_query_uint(r, "limit", 100, 1000, &limit)) != 0 ||
 	    (rc = flwd_query_uint(r, "offset", 0, UINT32_MAX, &offset)) != 0 ||
 	    (rc = flwd_req_store(r, &s)) != 0)
@@ -153,6 +174,29 @@ int flwd_h_devices_list(struct flwd_req *r)
 	if (rc != 0)
 		return rc;
 	return reply_items(r, items, total);
+}
+
+/* "" -> null */
+static json_t *str_or_null(const char *v)
+{
+	return v[0] ? json_string(v) : json_null();
+}
+
+/* The inventory fields, as in the device listing (null when not set) */
+static int inventory_json(json_t *o, const struct flw_inventory *inv)
+{
+	json_t *exp = inv->internet_exposed == FLW_EXPOSED_UNKNOWN
+	                      ? json_null()
+	                      : json_boolean(inv->internet_exposed == FLW_EXPOSED_YES);
+
+	if (json_object_set_new(o, "class", str_or_null(inv->class_name)) != 0 ||
+	    json_object_set_new(o, "internet_exposed", exp) != 0 ||
+	    json_object_set_new(o, "segment", str_or_null(inv->segment)) != 0 ||
+	    json_object_set_new(o, "owner", str_or_null(inv->owner)) != 0 ||
+	    json_object_set_new(o, "site", str_or_null(inv->site)) != 0 ||
+	    json_object_set_new(o, "support_end", str_or_null(inv->support_end)) != 0)
+		return FLW_ENOMEM;
+	return 0;
 }
 
 static json_t *device_json(const struct flw_device *dev)
@@ -171,6 +215,10 @@ static json_t *device_json(const struct flw_device *dev)
 		return NULL;
 	json_object_set(o, "attributes", dev->attrs ? dev->attrs : json_object());
 	json_object_set(o, "groups", dev->groups ? dev->groups : json_array());
+	if (inventory_json(o, &dev->inv) != 0) {
+		json_decref(o);
+		return NULL;
+	}
 	return o;
 }
 
@@ -201,6 +249,72 @@ int flwd_h_device_get(struct flwd_req *r)
 	rc = flwd_reply_json(r, 200, o);
 out:
 	json_decref(hist);
+	flw_device_clear(&dev);
+	return rc;
+}
+
+/* PATCH /api/v1/devices/{id}: inventory fields, audited with the change; answers the device */
+int flwd_h_device_patch(struct flwd_req *r)
+{
+	struct flw_inventory_patch p;
+	struct flw_device dev;
+	struct flw_store *s = NULL;
+	struct flw_audit a;
+	struct flw_buf detail;
+	const char *id = NULL;
+	json_t *body = NULL;
+	json_t *o = NULL;
+	int rc;
+
+	memset(&dev, 0, sizeof(dev));
+	flw_buf_init(&detail, FLW_AUDIT_DETAIL_MAX);
+	if ((rc = id_param(r, 0, &id)) != 0)
+		goto out;
+	set_object(r, "device", id);
+	if ((rc = flw_req_parse_device_patch(&p, r->body.data, r->body.len, &r->diag)) != 0 ||
+	    (rc = flwd_req_store(r, &s)) != 0)
+		goto out;
+	/* the audit detail: the validated body (bounded by the field limits) */
+	if (flw_json_parse(&body, r->body.data, r->body.len, NULL, NULL) == 0 &&
+	    flw_json_dump(&detail, body, 0) != 0)
+		flw_buf_reset(&detail);
+	flwd_audit(r, &a, detail.len ? flw_buf_cstr(&detail) : NULL);
+	rc = flw_store_device_inventory_set(s, id, &p, &a, &r->diag);
+	if (rc != 0)
+		goto out;
+	r->audited = 1;
+	if ((rc = flw_store_device_get(s, id, &dev, &r->diag)) != 0)
+		goto out;
+	o = device_json(&dev);
+	rc = flwd_reply_json(r, 200, o);
+out:
+	json_decref(body);
+	flw_buf_free(&detail);
+	flw_device_clear(&dev);
+	return rc;
+}
+
+/* GET /api/v1/devices/{id}/components: the running release's and the device's own */
+int flwd_h_device_components(struct flwd_req *r)
+{
+	struct flw_device dev;
+	struct flw_store *s = NULL;
+	const char *id = NULL;
+	json_t *items = NULL;
+	json_t *o = NULL;
+	int rc;
+
+	memset(&dev, 0, sizeof(dev));
+	if ((rc = id_param(r, 0, &id)) != 0 || (rc = flwd_req_store(r, &s)) != 0 ||
+	    (rc = flw_store_device_get(s, id, &dev, &r->diag)) != 0 ||
+	    (rc = flw_store_device_components(s, id, &items, &r->diag)) != 0)
+		goto out;
+	o = json_pack("{s:s,s:o,s:o}", "device", dev.id, "release", str_or_null(dev.installed),
+	              "items", items);
+	items = NULL;
+	rc = flwd_reply_json(r, 200, o);
+out:
+	json_decref(items);
 	flw_device_clear(&dev);
 	return rc;
 }

@@ -7,9 +7,12 @@
  * malformed input (FLW_EFORMAT); an optional one that is absent keeps its default. Device
  * signatures are not checked while parsing: flw_req_verify_signed() does that, default-deny.
  */
+#include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "fleetward/alloc.h"
+#include "fleetward/cpe.h"
 #include "fleetward/error.h"
 #include "fleetward/json.h"
 #include "fleetward/request.h"
@@ -253,7 +256,9 @@ int flw_req_parse_enroll(struct flw_req_enroll *out, const void *body, size_t le
 
 /* ---- device API: check-in ---------------------------------------------------------------- */
 
-static const char *const checkin_keys[] = { "installed", "slot", "health", "attributes", NULL };
+static const char *const checkin_keys[] = { "installed",  "slot",       "health",
+	                                    "attributes", "components", NULL };
+static const char *const component_keys[] = { "name", "version", "purl", "cpe", NULL };
 static const char *const installed_keys[] = { "target", "version", NULL };
 static const char *const slot_keys[] = { "active", "trial", NULL };
 
@@ -262,6 +267,8 @@ void flw_req_checkin_clear(struct flw_req_checkin *r)
 	if (!r)
 		return;
 	json_decref(r->doc);
+	flw_free(r->comp);
+	flw_free(r->vendors);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -300,6 +307,85 @@ static int checkin_attrs(const json_t *body, struct flw_checkin *c, struct flw_d
 			                    k, FLW_ATTR_VALUE_MAX);
 	}
 	c->attrs = attrs;
+	return 0;
+}
+
+/* Member key of component o at path: a string (required or not); NULL when absent. */
+static int comp_str(const json_t *o, const char *key, int req, const char *path, const char **out,
+                    struct flw_diag *diag)
+{
+	const json_t *v = json_object_get(o, key);
+
+	*out = NULL;
+	if (!v && !req)
+		return 0;
+	if (!json_is_string(v))
+		return flw_diag_set(diag, FLW_EFORMAT, path, "%s.%s: expected a string", path, key);
+	if (strlen(json_string_value(v)) != json_string_length(v))
+		return flw_diag_set(diag, FLW_EFORMAT, path, "%s.%s: NUL byte", path, key);
+	*out = json_string_value(v);
+	return 0;
+}
+
+/* The CPE's literal vendor into vendor[] ("" when none) */
+static void comp_vendor(const char *cpe_str, char *vendor)
+{
+	struct flw_cpe cpe;
+	const char *v;
+
+	vendor[0] = '\0';
+	if (!cpe_str || flw_cpe_parse(&cpe, cpe_str, strlen(cpe_str), NULL) != 0 ||
+	    cpe.attr[FLW_CPE_VENDOR].kind != FLW_CPE_VALUE ||
+	    flw_cpe_has_wildcard(&cpe, FLW_CPE_VENDOR))
+		return;
+	v = flw_cpe_value(&cpe, FLW_CPE_VENDOR);
+	if (strlen(v) <= FLW_SBOM_VENDOR_MAX)
+		memcpy(vendor, v, strlen(v) + 1);
+}
+
+static int checkin_component(const json_t *o, size_t i, struct flw_sbom_component *c, char *vendor,
+                             struct flw_diag *diag)
+{
+	char path[48]; /* "components[" + 20 digits + "]" */
+	int rc;
+
+	snprintf(path, sizeof(path), "components[%zu]", i);
+	if (!json_is_object(o))
+		return flw_diag_set(diag, FLW_EFORMAT, path, "%s: expected an object", path);
+	if ((rc = flw_json_only_keys(o, component_keys, path, diag)) != 0 ||
+	    (rc = comp_str(o, "name", 1, path, &c->name, diag)) != 0 ||
+	    (rc = comp_str(o, "version", 1, path, &c->version, diag)) != 0 ||
+	    (rc = comp_str(o, "purl", 0, path, &c->purl, diag)) != 0 ||
+	    (rc = comp_str(o, "cpe", 0, path, &c->cpe, diag)) != 0 ||
+	    (rc = flw_sbom_component_check(c, path, diag)) != 0)
+		return rc;
+	comp_vendor(c->cpe, vendor);
+	c->vendor = vendor[0] ? vendor : NULL;
+	return 0;
+}
+
+static int checkin_components(struct flw_req_checkin *r, struct flw_diag *diag)
+{
+	json_t *arr = NULL;
+	size_t n;
+	size_t i;
+	int rc;
+
+	rc = flw_json_get_arr(r->doc, "components", &arr, FLW_DEVICE_COMPONENTS_MAX, 0, diag);
+	if (rc != 0)
+		return optional(rc);
+	n = json_array_size(arr);
+	r->comp = flw_calloc(n ? n : 1, sizeof(*r->comp));
+	r->vendors = flw_calloc(n ? n : 1, sizeof(*r->vendors));
+	if (!r->comp || !r->vendors)
+		return FLW_ENOMEM;
+	for (i = 0; i < n; i++)
+		if ((rc = checkin_component(json_array_get(arr, i), i, &r->comp[i], r->vendors[i],
+		                            diag)) != 0)
+			return rc;
+	r->c.has_components = 1;
+	r->c.components = r->comp;
+	r->c.n_components = n;
 	return 0;
 }
 
@@ -343,6 +429,8 @@ int flw_req_parse_checkin(struct flw_req_checkin *out, const void *body, size_t 
 		rc = body_object(&out->doc, body, len, FLW_DEVICE_BODY_MAX, checkin_keys, diag);
 	if (rc == 0)
 		rc = checkin_fields(out->doc, &out->c, diag);
+	if (rc == 0)
+		rc = checkin_components(out, diag);
 	if (rc != 0)
 		flw_req_checkin_clear(out);
 	return rc;
@@ -555,5 +643,93 @@ int flw_req_parse_deployment(struct flw_req_deployment *out, const void *body, s
 out:
 	if (rc != 0)
 		flw_req_deployment_clear(out);
+	return rc;
+}
+
+/* ---- management API: device inventory ---------------------------------------------------- */
+
+static const struct {
+	const char *key;
+	unsigned flag;
+	size_t off; /* of the char array in struct flw_inventory */
+	size_t size;
+} inv_fields[] = {
+	{ "class", FLW_INV_F_CLASS, offsetof(struct flw_inventory, class_name),
+	  sizeof(((struct flw_inventory *)0)->class_name) },
+	{ "segment", FLW_INV_F_SEGMENT, offsetof(struct flw_inventory, segment),
+	  sizeof(((struct flw_inventory *)0)->segment) },
+	{ "owner", FLW_INV_F_OWNER, offsetof(struct flw_inventory, owner),
+	  sizeof(((struct flw_inventory *)0)->owner) },
+	{ "site", FLW_INV_F_SITE, offsetof(struct flw_inventory, site),
+	  sizeof(((struct flw_inventory *)0)->site) },
+	{ "support_end", FLW_INV_F_SUPPORT_END, offsetof(struct flw_inventory, support_end),
+	  sizeof(((struct flw_inventory *)0)->support_end) },
+};
+
+/* One text field: null clears it, a non-empty string of at most size - 1 bytes sets it */
+static int patch_text(const json_t *doc, size_t i, struct flw_inventory_patch *p,
+                      struct flw_diag *diag)
+{
+	const char *key = inv_fields[i].key;
+	const json_t *v = json_object_get(doc, key);
+	char *dst = (char *)&p->v + inv_fields[i].off;
+	const char *str;
+	size_t n;
+
+	if (!v)
+		return 0;
+	p->fields |= inv_fields[i].flag;
+	if (json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return flw_diag_set(diag, FLW_EFORMAT, key,
+		                    "field '%s': expected a string, or null to clear it", key);
+	str = json_string_value(v);
+	n = json_string_length(v);
+	if (n == 0 || strlen(str) != n)
+		return flw_diag_set(diag, FLW_EFORMAT, key,
+		                    "field '%s': empty or with a NUL byte (null clears it)", key);
+	if (n >= inv_fields[i].size)
+		return flw_diag_set(diag, FLW_ELIMIT, key, "field '%s': at most %zu bytes", key,
+		                    inv_fields[i].size - 1);
+	memcpy(dst, str, n + 1);
+	return flw_inventory_check(&p->v, inv_fields[i].flag, diag);
+}
+
+int flw_req_parse_device_patch(struct flw_inventory_patch *out, const void *body, size_t len,
+                               struct flw_diag *diag)
+{
+	static const char *const keys[] = { "class", "internet_exposed", "segment", "owner",
+		                            "site",  "support_end",      NULL };
+	const json_t *exp;
+	json_t *doc = NULL;
+	size_t i;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = body_object(&doc, body, len, FLW_API_BODY_MAX, keys, diag)) != 0)
+		goto out;
+	for (i = 0; i < FLW_ARRAY_SIZE(inv_fields); i++)
+		if ((rc = patch_text(doc, i, out, diag)) != 0)
+			goto out;
+	exp = json_object_get(doc, "internet_exposed");
+	if (exp) {
+		out->fields |= FLW_INV_F_EXPOSED;
+		if (json_is_boolean(exp))
+			out->v.internet_exposed =
+			        json_is_true(exp) ? FLW_EXPOSED_YES : FLW_EXPOSED_NO;
+		else if (!json_is_null(exp))
+			rc = flw_diag_set(diag, FLW_EFORMAT, "internet_exposed",
+			                  "field 'internet_exposed': expected true, false or null");
+	}
+	if (rc == 0 && out->fields == 0)
+		rc = flw_diag_set(
+		        diag, FLW_EFORMAT, NULL,
+		        "nothing to change: give class, internet_exposed, segment, owner, "
+		        "site and/or support_end");
+out:
+	if (rc != 0)
+		memset(out, 0, sizeof(*out));
+	json_decref(doc);
 	return rc;
 }

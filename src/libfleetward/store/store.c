@@ -600,6 +600,8 @@ static const struct str_member filter_members[] = {
 	PTR_MEMBER(struct flw_device_filter, installed, FLW_TUF_TARGET_NAME_MAX, ARG_NULL_OK,
 	           "installed"),
 	PTR_MEMBER(struct flw_device_filter, id_prefix, FLW_ID_MAX, ARG_NULL_OK, "prefix"),
+	PTR_MEMBER(struct flw_device_filter, class_name, FLW_INV_CLASS_MAX, ARG_NULL_OK, "class"),
+	PTR_MEMBER(struct flw_device_filter, site, FLW_INV_TEXT_MAX, ARG_NULL_OK, "site"),
 };
 
 int flw_store_device_list(struct flw_store *s, const struct flw_device_filter *f, json_t **out,
@@ -614,6 +616,8 @@ int flw_store_device_list(struct flw_store *s, const struct flw_device_filter *f
 		nf = *f;
 	if ((rc = members_arg(&nf, filter_members, FLW_ARRAY_SIZE(filter_members), diag)) != 0)
 		return rc;
+	if (nf.internet_exposed < FLW_EXPOSED_UNKNOWN || nf.internet_exposed > FLW_EXPOSED_NO)
+		return bad(diag, "internet_exposed");
 	nf.limit = list_limit(nf.limit);
 	return s->ops->device_list(s, &nf, out, total_out, diag);
 }
@@ -628,6 +632,25 @@ static const struct str_member checkin_members[] = {
 	           ARG_NULL_OK, "health"),
 };
 
+/* The components a device reports: at most FLW_DEVICE_COMPONENTS_MAX, each as an SBOM's */
+static int device_components_arg(const struct flw_checkin *c, struct flw_diag *diag)
+{
+	size_t i;
+	int rc;
+
+	if (!c->has_components)
+		return 0;
+	if (c->n_components > FLW_DEVICE_COMPONENTS_MAX)
+		return flw_diag_set(diag, FLW_ELIMIT, "components", "%zu components, at most %d",
+		                    c->n_components, FLW_DEVICE_COMPONENTS_MAX);
+	if (c->n_components && !c->components)
+		return bad(diag, "components");
+	for (i = 0; i < c->n_components; i++)
+		if ((rc = flw_sbom_component_check(&c->components[i], "components", diag)) != 0)
+			return rc;
+	return 0;
+}
+
 int flw_store_device_checkin(struct flw_store *s, const struct flw_checkin *c,
                              struct flw_diag *diag)
 {
@@ -639,9 +662,141 @@ int flw_store_device_checkin(struct flw_store *s, const struct flw_checkin *c,
 		return bad(diag, "checkin");
 	if ((rc = members_arg(c, checkin_members, FLW_ARRAY_SIZE(checkin_members), diag)) != 0 ||
 	    (c->attrs && (rc = attrs_arg(c->attrs, diag)) != 0) ||
-	    (rc = slot_arg(c->slot_active, diag)) != 0)
+	    (rc = slot_arg(c->slot_active, diag)) != 0 ||
+	    (rc = device_components_arg(c, diag)) != 0)
 		return rc;
 	return s->ops->device_checkin(s, c, diag);
+}
+
+/* ---- inventory ------------------------------------------------------------------------------ */
+
+/* 1-32 of [a-z0-9-], not starting with '-' */
+static int class_ok(const char *v)
+{
+	size_t n = strlen(v);
+	size_t i;
+
+	if (n == 0 || n > FLW_INV_CLASS_MAX || v[0] == '-')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' && v[i] <= '9') || v[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/* No ASCII control characters (UTF-8 beyond ASCII is fine), no leading/trailing blank */
+static int text_ok(const char *v)
+{
+	size_t n = strlen(v);
+	size_t i;
+
+	if (n == 0 || v[0] == ' ' || v[n - 1] == ' ')
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+static int digits(const char *v, size_t n, int *out)
+{
+	size_t i;
+
+	*out = 0;
+	for (i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return 0;
+		*out = *out * 10 + (v[i] - '0');
+	}
+	return 1;
+}
+
+/* YYYY-MM-DD, a real date of the years 1970-9999 */
+static int date_ok(const char *v)
+{
+	static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y, m, d;
+
+	if (strlen(v) != 10 || v[4] != '-' || v[7] != '-' || !digits(v, 4, &y) ||
+	    !digits(v + 5, 2, &m) || !digits(v + 8, 2, &d))
+		return 0;
+	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return 0;
+	return !(m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)));
+}
+
+struct inv_text {
+	unsigned flag;
+	const char *name;
+	size_t off;
+	size_t max;
+	int (*ok)(const char *v);
+	const char *rule;
+};
+
+static const struct inv_text inv_texts[] = {
+	{ FLW_INV_F_CLASS, "class", offsetof(struct flw_inventory, class_name), FLW_INV_CLASS_MAX,
+	  class_ok,
+	  "safety-critical, confidentiality-sensitive, non-critical or an operator-defined "
+	  "name of 1-32 of [a-z0-9-] not starting with '-'" },
+	{ FLW_INV_F_SEGMENT, "segment", offsetof(struct flw_inventory, segment), FLW_INV_TEXT_MAX,
+	  text_ok, "1-128 bytes without control characters or leading/trailing blanks" },
+	{ FLW_INV_F_OWNER, "owner", offsetof(struct flw_inventory, owner), FLW_INV_TEXT_MAX,
+	  text_ok, "1-128 bytes without control characters or leading/trailing blanks" },
+	{ FLW_INV_F_SITE, "site", offsetof(struct flw_inventory, site), FLW_INV_TEXT_MAX, text_ok,
+	  "1-128 bytes without control characters or leading/trailing blanks" },
+	{ FLW_INV_F_SUPPORT_END, "support_end", offsetof(struct flw_inventory, support_end),
+	  FLW_INV_DATE_MAX, date_ok, "a date YYYY-MM-DD" },
+};
+
+int flw_inventory_check(const struct flw_inventory *inv, unsigned fields, struct flw_diag *diag)
+{
+	size_t i;
+
+	if (!inv || (fields & ~(unsigned)FLW_INV_F_ALL))
+		return bad(diag, "inventory");
+	for (i = 0; i < FLW_ARRAY_SIZE(inv_texts); i++) {
+		const struct inv_text *t = &inv_texts[i];
+		const char *v = (const char *)inv + t->off;
+
+		if (!(fields & t->flag))
+			continue;
+		if (!memchr(v, 0, t->max + 1))
+			return flw_diag_set(diag, FLW_ELIMIT, t->name,
+			                    "field '%s': at most %zu bytes", t->name, t->max);
+		if (v[0] && !t->ok(v))
+			return flw_diag_set(diag, FLW_EFORMAT, t->name,
+			                    "field '%s': '%.64s' is not %s", t->name, v, t->rule);
+	}
+	if ((fields & FLW_INV_F_EXPOSED) &&
+	    (inv->internet_exposed < FLW_EXPOSED_UNKNOWN || inv->internet_exposed > FLW_EXPOSED_NO))
+		return flw_diag_set(diag, FLW_EFORMAT, "internet_exposed",
+		                    "field 'internet_exposed': expected true, false or null");
+	return 0;
+}
+
+int flw_store_device_inventory_set(struct flw_store *s, const char *device_id,
+                                   const struct flw_inventory_patch *p,
+                                   const struct flw_audit *audit, struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0 || (rc = id_arg(device_id, "device_id", diag)) != 0)
+		return rc;
+	if (!p)
+		return bad(diag, "inventory");
+	if ((rc = flw_inventory_check(&p->v, p->fields, diag)) != 0 ||
+	    (rc = audit_arg(audit, diag)) != 0)
+		return rc;
+	return s->ops->device_inventory_set(s, device_id, p, audit, diag);
+}
+
+int flw_store_device_components(struct flw_store *s, const char *device_id, json_t **out,
+                                struct flw_diag *diag)
+{
+	int rc = device_call_arg(s, device_id, out, diag);
+
+	return rc != 0 ? rc : s->ops->device_components(s, device_id, out, diag);
 }
 
 int flw_store_device_touch(struct flw_store *s, const char *const *ids, const time_t *times,

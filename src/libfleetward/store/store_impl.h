@@ -119,6 +119,13 @@ struct flw_store_ops {
 	/* components (appended; see store.h) */
 	int (*release_components)(struct flw_store *s, const char *name, json_t **out,
 	                          struct flw_diag *diag);
+
+	/* inventory and device components (appended; see store.h) */
+	int (*device_inventory_set)(struct flw_store *s, const char *device_id,
+	                            const struct flw_inventory_patch *p,
+	                            const struct flw_audit *audit, struct flw_diag *diag);
+	int (*device_components)(struct flw_store *s, const char *device_id, json_t **out,
+	                         struct flw_diag *diag);
 };
 
 /* The part of every backend's store object that store.c reads. */

@@ -125,6 +125,21 @@ static const char *const migrations[] = {
 	" release_id INTEGER NOT NULL REFERENCES releases (id) ON DELETE CASCADE,"
 	" idx INTEGER NOT NULL, name TEXT NOT NULL, version TEXT, purl TEXT, cpe TEXT,"
 	" vendor TEXT, PRIMARY KEY (release_id, idx)) WITHOUT ROWID;",
+	/* 5: inventory fields per device (NULL: not set) and the components a device reports
+	 * itself, with the fingerprint of the last stored list */
+	"ALTER TABLE devices ADD COLUMN class TEXT;"
+	"ALTER TABLE devices ADD COLUMN internet_exposed INTEGER;" /* 1 yes, 0 no */
+	"ALTER TABLE devices ADD COLUMN segment TEXT;"
+	"ALTER TABLE devices ADD COLUMN owner TEXT;"
+	"ALTER TABLE devices ADD COLUMN site TEXT;"
+	"ALTER TABLE devices ADD COLUMN support_end TEXT;"
+	"ALTER TABLE devices ADD COLUMN components_sha256 BLOB;"
+	"CREATE INDEX devices_class ON devices (class);"
+	"CREATE INDEX devices_site ON devices (site);"
+	"CREATE TABLE device_components ("
+	" device TEXT NOT NULL REFERENCES devices (id) ON DELETE CASCADE,"
+	" idx INTEGER NOT NULL, name TEXT NOT NULL, version TEXT, purl TEXT, cpe TEXT,"
+	" vendor TEXT, PRIMARY KEY (device, idx)) WITHOUT ROWID;",
 };
 
 /* ---- statements ------------------------------------------------------------------------------ */
@@ -198,6 +213,12 @@ enum stmt_id {
 	S_REL_COMP_ADD,
 	S_REL_COMP_LIST,
 	S_REL_ID,
+	S_DEV_INV_SET,
+	S_DEV_COMP_SHA,
+	S_DEV_COMP_DEL,
+	S_DEV_COMP_ADD,
+	S_DEV_COMP_SHA_SET,
+	S_DEV_COMP_LIST,
 	S__MAX
 };
 
@@ -208,7 +229,10 @@ enum stmt_id {
 	" WHERE (?1 IS NULL OR EXISTS (SELECT 1 FROM group_members m"           \
 	" WHERE m.grp = ?1 AND m.device = d.id))"                               \
 	" AND (?2 IS NULL OR d.hwid = ?2) AND (?3 IS NULL OR d.installed = ?3)" \
-	" AND (?4 IS NULL OR (d.id >= ?4 AND (?5 IS NULL OR d.id < ?5)))"
+	" AND (?4 IS NULL OR (d.id >= ?4 AND (?5 IS NULL OR d.id < ?5)))"       \
+	" AND (?8 IS NULL OR d.class = ?8) AND (?9 IS NULL OR d.site = ?9)"     \
+	" AND (?10 IS NULL OR d.internet_exposed = ?10)"
+#define DEV_INV_COLS "class, internet_exposed, segment, owner, site, support_end"
 
 static const char *const stmt_sql[S__MAX] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -253,12 +277,13 @@ static const char *const stmt_sql[S__MAX] = {
 	              " installed_version, slot_active, trial, health, attrs)"
 	              " VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[S_DEV_GET] = "SELECT id, pubkey, hwid, enrolled, last_seen, installed, installed_version,"
-	              " slot_active, trial, health, last_seq, attrs FROM devices WHERE id = ?1",
+	              " slot_active, trial, health, last_seq, attrs, " DEV_INV_COLS
+	              " FROM devices WHERE id = ?1",
 	[S_DEV_GROUPS] = "SELECT grp FROM group_members WHERE device = ?1 ORDER BY grp",
-	[S_DEV_LIST] =
-	        "SELECT d.id, d.hwid, d.enrolled, d.last_seen, d.installed,"
-	        " d.installed_version, d.slot_active, d.trial, d.health FROM devices d" DEV_FILTER
-	        " ORDER BY d.id LIMIT ?6 OFFSET ?7",
+	[S_DEV_LIST] = "SELECT d.id, d.hwid, d.enrolled, d.last_seen, d.installed,"
+	               " d.installed_version, d.slot_active, d.trial, d.health, d.class,"
+	               " d.internet_exposed, d.segment, d.owner, d.site, d.support_end"
+	               " FROM devices d" DEV_FILTER " ORDER BY d.id LIMIT ?6 OFFSET ?7",
 	[S_DEV_COUNT] = "SELECT COUNT(*) FROM devices d" DEV_FILTER,
 	[S_DEV_STATE] = "SELECT installed, installed_version, slot_active, trial, health, attrs"
 	                " FROM devices WHERE id = ?1",
@@ -346,6 +371,25 @@ static const char *const stmt_sql[S__MAX] = {
 	                    " FROM release_components c JOIN releases r ON r.id = c.release_id"
 	                    " WHERE r.name = ?1 ORDER BY c.idx",
 	[S_REL_ID] = "SELECT id FROM releases WHERE name = ?1",
+	/* ?2..?7: 1 to change the field, ?8..?13 the new values (NULL clears) */
+	[S_DEV_INV_SET] = "UPDATE devices SET class = CASE WHEN ?2 THEN ?8 ELSE class END,"
+	                  " internet_exposed = CASE WHEN ?3 THEN ?9 ELSE internet_exposed END,"
+	                  " segment = CASE WHEN ?4 THEN ?10 ELSE segment END,"
+	                  " owner = CASE WHEN ?5 THEN ?11 ELSE owner END,"
+	                  " site = CASE WHEN ?6 THEN ?12 ELSE site END,"
+	                  " support_end = CASE WHEN ?7 THEN ?13 ELSE support_end END"
+	                  " WHERE id = ?1",
+	[S_DEV_COMP_SHA] = "SELECT components_sha256 FROM devices WHERE id = ?1",
+	[S_DEV_COMP_DEL] = "DELETE FROM device_components WHERE device = ?1",
+	[S_DEV_COMP_ADD] = "INSERT INTO device_components (device, idx, name, version, purl, cpe,"
+	                   " vendor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[S_DEV_COMP_SHA_SET] = "UPDATE devices SET components_sha256 = ?2 WHERE id = ?1",
+	[S_DEV_COMP_LIST] =
+	        "SELECT c.name, c.version, c.purl, c.cpe, c.vendor, 'release' AS source,"
+	        " 0 AS k, c.idx AS i FROM devices d JOIN releases r ON r.name = d.installed"
+	        " JOIN release_components c ON c.release_id = r.id WHERE d.id = ?1"
+	        " UNION ALL SELECT name, version, purl, cpe, vendor, 'device', 1, idx"
+	        " FROM device_components WHERE device = ?1 ORDER BY k, i",
 };
 
 struct sq_store {
@@ -711,6 +755,7 @@ enum jkind {
 	J_NTEXT,
 	J_HEX,
 	J_BOOL,
+	J_NBOOL, /* NULL -> null, else a boolean */
 	J_STATE,
 	J_ROLE
 };
@@ -729,6 +774,10 @@ static json_t *jvalue(sqlite3_stmt *st, int i, enum jkind kind)
 	case J_INT:
 		return json_integer(sqlite3_column_int64(st, i));
 	case J_BOOL:
+		return json_boolean(sqlite3_column_int64(st, i) != 0);
+	case J_NBOOL:
+		if (sqlite3_column_type(st, i) == SQLITE_NULL)
+			return json_null();
 		return json_boolean(sqlite3_column_int64(st, i) != 0);
 	case J_NTEXT:
 	case J_TEXT:
@@ -1345,6 +1394,24 @@ static int device_groups(struct sq_store *q, const char *id, json_t **out, struc
 	return rc < 0 ? rc : rows_collect(q, st, rc, text_row, NULL, out, diag);
 }
 
+/* Fill inv from the DEV_INV_COLS of st starting at column off */
+static int inventory_row(sqlite3_stmt *st, int off, struct flw_inventory *inv,
+                         struct flw_diag *diag)
+{
+	int rc;
+
+	memset(inv, 0, sizeof(*inv));
+	if (sqlite3_column_type(st, off + 1) != SQLITE_NULL)
+		inv->internet_exposed =
+		        sqlite3_column_int64(st, off + 1) != 0 ? FLW_EXPOSED_YES : FLW_EXPOSED_NO;
+	if ((rc = col_text(st, off, inv->class_name, sizeof(inv->class_name), diag)) != 0 ||
+	    (rc = col_text(st, off + 2, inv->segment, sizeof(inv->segment), diag)) != 0 ||
+	    (rc = col_text(st, off + 3, inv->owner, sizeof(inv->owner), diag)) != 0 ||
+	    (rc = col_text(st, off + 4, inv->site, sizeof(inv->site), diag)) != 0)
+		return rc;
+	return col_text(st, off + 5, inv->support_end, sizeof(inv->support_end), diag);
+}
+
 /* Fill d from an S_DEV_GET row (attrs and groups left NULL). */
 static int device_row(sqlite3_stmt *st, struct flw_device *d, struct flw_diag *diag)
 {
@@ -1363,7 +1430,7 @@ static int device_row(sqlite3_stmt *st, struct flw_device *d, struct flw_diag *d
 	d->slot_active = slot && (slot[0] == 'A' || slot[0] == 'B') ? (char)slot[0] : 0;
 	d->trial = sqlite3_column_int64(st, 8) != 0;
 	d->last_seq = sqlite3_column_int64(st, 10);
-	return 0;
+	return inventory_row(st, 12, &d->inv, diag);
 }
 
 static int sq_device_get(struct flw_store *s, const char *id, struct flw_device *out,
@@ -1398,7 +1465,8 @@ static int sq_device_get(struct flw_store *s, const char *id, struct flw_device 
 }
 
 /* Run S_DEV_LIST or S_DEV_COUNT with the filter: ?1..?5 (group, hwid, installed, the id range
- * [prefix, end); end NULL for none), ?6 ?7 limit and offset. 1 row, 0 none, <0 error. */
+ * [prefix, end); end NULL for none), ?6 ?7 limit and offset, ?8..?10 class, site, exposure.
+ * 1 row, 0 none, <0 error. */
 static int filter_run(struct sq_store *q, enum stmt_id id, const struct flw_device_filter *f,
                       const char *end, sqlite3_stmt **out, const char *what, struct flw_diag *diag)
 {
@@ -1410,6 +1478,10 @@ static int filter_run(struct sq_store *q, enum stmt_id id, const struct flw_devi
 	if ((rc = stmt(q, id, &st, diag)) != 0)
 		return rc;
 	src = bindf(st, 1, "ttttt", f->group, f->hwid, f->installed, prefix, prefix ? end : NULL);
+	if (src == SQLITE_OK)
+		src = bindf(st, 8, "tt", f->class_name, f->site);
+	if (src == SQLITE_OK && f->internet_exposed != FLW_EXPOSED_UNKNOWN)
+		src = sqlite3_bind_int64(st, 10, f->internet_exposed == FLW_EXPOSED_YES);
 	if (src == SQLITE_OK && id == S_DEV_LIST)
 		src = bindf(st, 6, "ii", (int64_t)f->limit, (int64_t)f->offset);
 	if (src != SQLITE_OK)
@@ -1422,9 +1494,21 @@ static int sq_device_list(struct flw_store *s, const struct flw_device_filter *f
                           int64_t *total_out, struct flw_diag *diag)
 {
 	static const struct jcol cols[] = {
-		{ "id", J_TEXT },          { "hwid", J_TEXT },      { "enrolled", J_INT },
-		{ "last_seen", J_INT },    { "installed", J_TEXT }, { "installed_version", J_TEXT },
-		{ "slot_active", J_TEXT }, { "trial", J_BOOL },     { "health", J_TEXT },
+		{ "id", J_TEXT },
+		{ "hwid", J_TEXT },
+		{ "enrolled", J_INT },
+		{ "last_seen", J_INT },
+		{ "installed", J_TEXT },
+		{ "installed_version", J_TEXT },
+		{ "slot_active", J_TEXT },
+		{ "trial", J_BOOL },
+		{ "health", J_TEXT },
+		{ "class", J_NTEXT },
+		{ "internet_exposed", J_NBOOL },
+		{ "segment", J_NTEXT },
+		{ "owner", J_NTEXT },
+		{ "site", J_NTEXT },
+		{ "support_end", J_NTEXT },
 	};
 	struct sq_store *q = sq(s);
 	char end[FLW_ID_MAX + 1] = "";
@@ -1484,6 +1568,67 @@ static int checkin_write(struct sq_store *q, const struct flw_checkin *c, const 
 	return rc > 0 ? 0 : rc;
 }
 
+/* Fingerprint of a component list: every field length-prefixed, absent ones marked */
+static int components_sha256(const struct flw_checkin *c, unsigned char out[FLW_SHA256_BYTES])
+{
+	struct flw_sha256 *h = NULL;
+	size_t i;
+	int k;
+	int rc;
+
+	if ((rc = flw_sha256_new(&h)) != 0)
+		return rc;
+	for (i = 0; i < c->n_components && rc == 0; i++) {
+		const struct flw_sbom_component *p = &c->components[i];
+		const char *f[5] = { p->name, p->version, p->purl, p->cpe, p->vendor };
+
+		for (k = 0; k < 5 && rc == 0; k++) {
+			uint64_t n = f[k] ? (uint64_t)strlen(f[k]) + 1 : 0;
+
+			rc = flw_sha256_update(h, &n, sizeof(n));
+			if (rc == 0 && f[k])
+				rc = flw_sha256_update(h, f[k], (size_t)n - 1);
+		}
+	}
+	if (rc == 0)
+		rc = flw_sha256_final(h, out);
+	flw_sha256_free(h);
+	return rc;
+}
+
+/* Replace the device's own components when their fingerprint changed (inside a transaction) */
+static int components_write(struct sq_store *q, const struct flw_checkin *c, struct flw_diag *diag)
+{
+	const char *what = "storing the device's components";
+	unsigned char fp[FLW_SHA256_BYTES];
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int rc;
+
+	if ((rc = components_sha256(c, fp)) != 0)
+		return flw_diag_set(diag, rc, "components", "fingerprinting the components");
+	rc = runf(q, S_DEV_COMP_SHA, &st, what, diag, "t", c->device_id);
+	if (rc == 0)
+		return flw_diag_set(diag, FLW_ENOTFOUND, "device_id", "no device '%s'",
+		                    c->device_id);
+	if (rc < 0)
+		return rc;
+	if (sqlite3_column_bytes(st, 0) == FLW_SHA256_BYTES &&
+	    memcmp(sqlite3_column_blob(st, 0), fp, FLW_SHA256_BYTES) == 0)
+		return 0; /* unchanged: nothing to write */
+	release(q);
+	rc = runf(q, S_DEV_COMP_DEL, NULL, what, diag, "t", c->device_id);
+	for (i = 0; i < c->n_components && rc == 0; i++) {
+		const struct flw_sbom_component *p = &c->components[i];
+
+		rc = runf(q, S_DEV_COMP_ADD, NULL, what, diag, "tittttt", c->device_id, (int64_t)i,
+		          p->name, p->version, p->purl, p->cpe, p->vendor);
+	}
+	if (rc == 0)
+		rc = runf(q, S_DEV_COMP_SHA_SET, NULL, what, diag, "th", c->device_id, fp);
+	return rc > 0 ? 0 : rc;
+}
+
 static int sq_device_checkin(struct flw_store *s, const struct flw_checkin *c,
                              struct flw_diag *diag)
 {
@@ -1494,11 +1639,15 @@ static int sq_device_checkin(struct flw_store *s, const struct flw_checkin *c,
 	sqlite3_stmt *st = NULL;
 	struct flw_buf b;
 	int change = 0;
+	int in_tx = 0;
 	int rc;
 
 	flw_buf_init(&b, ATTRS_TEXT_MAX);
 	if ((rc = attrs_text(c->attrs, &b, &attrs, diag)) != 0)
 		goto out;
+	if (c->has_components && (rc = tx_begin(q, S_BEGIN, diag)) < 0)
+		goto out;
+	in_tx = c->has_components;
 	rc = runf(q, S_DEV_STATE, &st, "reading the device", diag, "t", c->device_id);
 	if (rc == 0)
 		rc = flw_diag_set(diag, FLW_ENOTFOUND, "device_id", "no device '%s'", c->device_id);
@@ -1514,7 +1663,11 @@ static int sq_device_checkin(struct flw_store *s, const struct flw_checkin *c,
 	release(q);
 	if (change)
 		rc = checkin_write(q, c, attrs, diag);
+	if (rc == 0 && c->has_components)
+		rc = components_write(q, c, diag);
 out:
+	if (in_tx)
+		rc = tx_end(q, rc, diag);
 	flw_buf_free(&b);
 	return done(q, rc);
 }
@@ -2308,6 +2461,68 @@ static int sq_director_put(struct flw_store *s, const char *device_id, int64_t d
 	return done(q, rc);
 }
 
+/* ---- inventory and device components -------------------------------------------------------- */
+
+static int sq_device_inventory_set(struct flw_store *s, const char *device_id,
+                                   const struct flw_inventory_patch *p,
+                                   const struct flw_audit *audit, struct flw_diag *diag)
+{
+	const struct flw_inventory *v = &p->v;
+	const char *what = "changing the device's inventory";
+	struct sq_store *q = sq(s);
+	sqlite3_stmt *st = NULL;
+	unsigned f = p->fields;
+	int src;
+	int rc;
+
+	if ((rc = tx_begin(q, S_BEGIN, diag)) < 0)
+		return rc;
+	if ((rc = stmt(q, S_DEV_INV_SET, &st, diag)) != 0)
+		goto out;
+	src = bindf(st, 1, "tiiiiii", device_id, (int64_t) !!(f & FLW_INV_F_CLASS),
+	            (int64_t) !!(f & FLW_INV_F_EXPOSED), (int64_t) !!(f & FLW_INV_F_SEGMENT),
+	            (int64_t) !!(f & FLW_INV_F_OWNER), (int64_t) !!(f & FLW_INV_F_SITE),
+	            (int64_t) !!(f & FLW_INV_F_SUPPORT_END));
+	if (src == SQLITE_OK)
+		src = bindf(st, 8, "t", v->class_name[0] ? v->class_name : NULL);
+	if (src == SQLITE_OK && v->internet_exposed != FLW_EXPOSED_UNKNOWN)
+		src = sqlite3_bind_int64(st, 9, v->internet_exposed == FLW_EXPOSED_YES);
+	if (src == SQLITE_OK)
+		src = bindf(st, 10, "tttt", v->segment[0] ? v->segment : NULL,
+		            v->owner[0] ? v->owner : NULL, v->site[0] ? v->site : NULL,
+		            v->support_end[0] ? v->support_end : NULL);
+	if (src != SQLITE_OK) {
+		rc = db_error(q, src, what, diag);
+		goto out;
+	}
+	rc = step(q, st, what, diag);
+	if (rc == 0 && sqlite3_changes(q->db) == 0)
+		rc = flw_diag_set(diag, FLW_ENOTFOUND, "device_id", "no device '%s'", device_id);
+out:
+	return tx_end_audit(q, rc > 0 ? 0 : rc, audit, diag);
+}
+
+static int sq_device_components(struct flw_store *s, const char *device_id, json_t **out,
+                                struct flw_diag *diag)
+{
+	static const struct jcol cols[] = {
+		{ "name", J_TEXT }, { "version", J_NTEXT }, { "purl", J_NTEXT },
+		{ "cpe", J_NTEXT }, { "vendor", J_NTEXT },  { "source", J_TEXT },
+	};
+	struct sq_store *q = sq(s);
+	sqlite3_stmt *st = NULL;
+	json_t *arr = NULL;
+	int rc;
+
+	if ((rc = tx_begin(q, S_BEGIN_READ, diag)) < 0)
+		return rc;
+	rc = must_exist(q, S_DEV_SEQ, device_id, "device_id", "device", diag);
+	if (rc == 0 &&
+	    (rc = runf(q, S_DEV_COMP_LIST, &st, "listing components", diag, "t", device_id)) >= 0)
+		rc = rows_json(q, st, rc, cols, FLW_ARRAY_SIZE(cols), &arr, diag);
+	return tx_end_json(q, rc, arr, out, diag);
+}
+
 static const struct flw_store_ops sqlite_ops = {
 	.version = FLW_STORE_OPS_VERSION,
 	.name = "sqlite",
@@ -2352,4 +2567,6 @@ static const struct flw_store_ops sqlite_ops = {
 	.director_next_version = sq_director_next_version,
 	.director_put = sq_director_put,
 	.release_components = sq_release_components,
+	.device_inventory_set = sq_device_inventory_set,
+	.device_components = sq_device_components,
 };

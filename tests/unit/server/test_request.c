@@ -32,7 +32,8 @@ enum kind {
 	K_MEMBERS,
 	K_ETOKEN,
 	K_TOKEN,
-	K_DEPLOY
+	K_DEPLOY,
+	K_PATCH
 };
 
 /* Parse body with the parser of kind k and release what it returned. */
@@ -48,6 +49,7 @@ static int parse(enum kind k, const char *body, struct flw_diag *diag)
 	struct flw_req_enroll_token et;
 	struct flw_req_api_token at;
 	struct flw_req_deployment dp;
+	struct flw_inventory_patch ip;
 	int rc = FLW_EINVAL;
 
 	flw_diag_clear(diag);
@@ -84,6 +86,9 @@ static int parse(enum kind k, const char *body, struct flw_diag *diag)
 	case K_DEPLOY:
 		rc = flw_req_parse_deployment(&dp, body, len, diag);
 		flw_req_deployment_clear(&dp);
+		break;
+	case K_PATCH:
+		rc = flw_req_parse_device_patch(&ip, body, len, diag);
 		break;
 	}
 	return rc;
@@ -162,6 +167,59 @@ static const struct row {
 	{ K_CHECKIN, "{\"attributes\":{\"os\":5}}", FLW_EFORMAT, "attributes" },
 	{ K_CHECKIN, "{\"attributes\":{\"a b\":\"x\"}}", FLW_EFORMAT, "attributes" },
 	{ K_CHECKIN, "{\"attributes\":[]}", FLW_EFORMAT, "attributes" },
+	{ K_CHECKIN, "{\"components\":[]}", 0, "" },
+	{ K_CHECKIN,
+	  "{\"components\":[{\"name\":\"busybox\",\"version\":\"1.36.1\",\"purl\":"
+	  "\"pkg:generic/"
+	  "busybox@1.36.1\",\"cpe\":\"cpe:2.3:a:busybox:busybox:1.36.1:*:*:*:*:*:*:*\"}"
+	  "]}",
+	  0, "" },
+	{ K_CHECKIN, "{\"components\":{}}", FLW_EFORMAT, "components" },
+	{ K_CHECKIN, "{\"components\":[5]}", FLW_EFORMAT, "components[0]" },
+	{ K_CHECKIN, "{\"components\":[{\"version\":\"1\"}]}", FLW_EFORMAT, "components[0]" },
+	{ K_CHECKIN, "{\"components\":[{\"name\":\"a\"}]}", FLW_EFORMAT, "components[0]" },
+	{ K_CHECKIN, "{\"components\":[{\"name\":\"a\",\"version\":1}]}", FLW_EFORMAT,
+	  "components[0]" },
+	{ K_CHECKIN, "{\"components\":[{\"name\":\"a\",\"version\":\"1\",\"hash\":\"x\"}]}",
+	  FLW_EFORMAT, "components[0]" },
+	{ K_CHECKIN,
+	  "{\"components\":[{\"name\":\"a\",\"version\":\"1\"},{\"name\":\"b\",\"version\":"
+	  "\"2\",\"cpe\":\"cpe:/a:b:b:2\"}]}",
+	  FLW_EFORMAT, "components[1]" },
+	{ K_CHECKIN, "{\"components\":[{\"name\":\"a\",\"version\":\"1\",\"purl\":\"npm/a\"}]}",
+	  FLW_EFORMAT, "components[0]" },
+	{ K_CHECKIN, "{\"components\":[{\"name\":\"\",\"version\":\"1\"}]}", FLW_EFORMAT,
+	  "components[0]" },
+	/* device inventory (PATCH /api/v1/devices/{id}) */
+	{ K_PATCH, "{\"class\":\"safety-critical\"}", 0, "" },
+	{ K_PATCH, "{\"class\":\"lab-3\",\"internet_exposed\":true,\"segment\":\"VLAN 12\"}", 0,
+	  "" },
+	{ K_PATCH,
+	  "{\"class\":null,\"internet_exposed\":null,\"segment\":null,\"owner\":null,\"site\":"
+	  "null,\"support_end\":null}",
+	  0, "" },
+	{ K_PATCH, "{\"owner\":\"Ops Team\",\"site\":\"Zürich-2\",\"support_end\":\"2028-02-29\"}",
+	  0, "" },
+	{ K_PATCH, "{}", FLW_EFORMAT, "" },
+	{ K_PATCH, "{\"hostname\":\"x\"}", FLW_EFORMAT, "hostname" },
+	{ K_PATCH, "{\"class\":\"Safety\"}", FLW_EFORMAT, "class" },
+	{ K_PATCH, "{\"class\":\"-x\"}", FLW_EFORMAT, "class" },
+	{ K_PATCH, "{\"class\":\"a_b\"}", FLW_EFORMAT, "class" },
+	{ K_PATCH, "{\"class\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}", FLW_ELIMIT, "class" },
+	{ K_PATCH, "{\"class\":5}", FLW_EFORMAT, "class" },
+	{ K_PATCH, "{\"class\":\"\"}", FLW_EFORMAT, "class" },
+	{ K_PATCH, "{\"internet_exposed\":\"yes\"}", FLW_EFORMAT, "internet_exposed" },
+	{ K_PATCH, "{\"internet_exposed\":1}", FLW_EFORMAT, "internet_exposed" },
+	{ K_PATCH, "{\"segment\":\"a\\nb\"}", FLW_EFORMAT, "segment" },
+	{ K_PATCH, "{\"owner\":\" x\"}", FLW_EFORMAT, "owner" },
+	{ K_PATCH, "{\"site\":[]}", FLW_EFORMAT, "site" },
+	{ K_PATCH, "{\"support_end\":\"2027-02-29\"}", FLW_EFORMAT, "support_end" },
+	{ K_PATCH, "{\"support_end\":\"2027-13-01\"}", FLW_EFORMAT, "support_end" },
+	{ K_PATCH, "{\"support_end\":\"2027-1-01\"}", FLW_EFORMAT, "support_end" },
+	{ K_PATCH, "{\"support_end\":\"2027-01-01T00:00:00Z\"}", FLW_ELIMIT, "support_end" },
+	{ K_PATCH, "{\"support_end\":\"1969-12-31\"}", FLW_EFORMAT, "support_end" },
+	{ K_PATCH, "{\"owner\":\"ok\",\"support_end\":\"2027-04-31\"}", FLW_EFORMAT,
+	  "support_end" },
 	/* reports */
 	{ K_REPORTS, "{\"reports\":[]}", 0, "" },
 	{ K_REPORTS, "{\"reports\":[{\"seq\":1,\"state\":\"success\"}]}", 0, "" },
@@ -270,6 +328,76 @@ static void test_limits(void **state)
 	assert_int_equal(parse(K_GROUP, flw_buf_cstr(&b), &diag), FLW_EFORMAT);
 	assert_string_equal(diag.path, "x"); /* size was fine, the key was not */
 	flw_buf_free(&b);
+}
+
+/* the parsed values of a check-in's components and of an inventory patch */
+static void test_inventory_values(void **state)
+{
+	struct flw_req_checkin ck;
+	struct flw_inventory_patch p;
+	struct flw_buf b;
+	struct flw_diag diag;
+	const char *comps = "{\"components\":[{\"name\":\"dnsmasq\",\"version\":\"2.89\",\"cpe\":"
+	                    "\"cpe:2.3:a:thekelleys:dnsmasq:2.89:*:*:*:*:*:*:*\"},{\"name\":"
+	                    "\"app\",\"version\":"
+	                    "\"1.0\",\"purl\":\"pkg:generic/app@1.0\"}]}";
+	int i;
+
+	(void)state;
+	assert_int_equal(flw_req_parse_checkin(&ck, comps, strlen(comps), NULL), 0);
+	assert_int_equal(ck.c.has_components, 1);
+	assert_int_equal(ck.c.n_components, 2);
+	assert_string_equal(ck.c.components[0].name, "dnsmasq");
+	assert_string_equal(ck.c.components[0].version, "2.89");
+	assert_string_equal(ck.c.components[0].vendor, "thekelleys"); /* from the CPE */
+	assert_null(ck.c.components[0].purl);
+	assert_string_equal(ck.c.components[1].purl, "pkg:generic/app@1.0");
+	assert_null(ck.c.components[1].cpe);
+	assert_null(ck.c.components[1].vendor); /* no CPE: no vendor, never guessed */
+	flw_req_checkin_clear(&ck);
+	/* absent: the stored list is left alone; [] empties it */
+	assert_int_equal(PARSE(flw_req_parse_checkin, &ck, "{\"health\":\"ok\"}"), 0);
+	assert_int_equal(ck.c.has_components, 0);
+	flw_req_checkin_clear(&ck);
+	assert_int_equal(PARSE(flw_req_parse_checkin, &ck, "{\"components\":[]}"), 0);
+	assert_int_equal(ck.c.has_components, 1);
+	assert_int_equal(ck.c.n_components, 0);
+	flw_req_checkin_clear(&ck);
+	/* 513 components */
+	flw_buf_init(&b, 4 * FLW_DEVICE_BODY_MAX);
+	assert_int_equal(flw_buf_puts(&b, "{\"components\":["), 0);
+	for (i = 0; i <= FLW_DEVICE_COMPONENTS_MAX; i++)
+		assert_int_equal(
+		        flw_buf_printf(&b, "%s{\"name\":\"c\",\"version\":\"1\"}", i ? "," : ""),
+		        0);
+	assert_int_equal(flw_buf_puts(&b, "]}"), 0);
+	assert_int_equal(flw_req_parse_checkin(&ck, b.data, b.len, &diag), FLW_ELIMIT);
+	assert_string_equal(diag.path, "components");
+	flw_buf_free(&b);
+
+	assert_int_equal(PARSE(flw_req_parse_device_patch, &p,
+	                       "{\"class\":\"non-critical\",\"internet_exposed\":false,"
+	                       "\"site\":null}"),
+	                 0);
+	assert_int_equal(p.fields, FLW_INV_F_CLASS | FLW_INV_F_EXPOSED | FLW_INV_F_SITE);
+	assert_string_equal(p.v.class_name, "non-critical");
+	assert_int_equal(p.v.internet_exposed, FLW_EXPOSED_NO);
+	assert_string_equal(p.v.site, ""); /* null: cleared */
+	assert_int_equal(PARSE(flw_req_parse_device_patch, &p,
+	                       "{\"internet_exposed\":true,\"support_end\":\"2030-12-31\","
+	                       "\"segment\":\"vlan-40\",\"owner\":\"noc\"}"),
+	                 0);
+	assert_int_equal(p.fields, FLW_INV_F_EXPOSED | FLW_INV_F_SUPPORT_END | FLW_INV_F_SEGMENT |
+	                                   FLW_INV_F_OWNER);
+	assert_int_equal(p.v.internet_exposed, FLW_EXPOSED_YES);
+	assert_string_equal(p.v.support_end, "2030-12-31");
+	assert_string_equal(p.v.segment, "vlan-40");
+	assert_string_equal(p.v.owner, "noc");
+	/* a refused patch leaves nothing behind */
+	assert_int_equal(PARSE(flw_req_parse_device_patch, &p, "{\"owner\":\"x\",\"class\":\"A\"}"),
+	                 FLW_EFORMAT);
+	assert_int_equal(p.fields, 0);
+	assert_string_equal(p.v.owner, "");
 }
 
 static void test_values(void **state)
@@ -471,9 +599,10 @@ static void test_torture(void **state)
 int flw_test_request(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_row),   cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_values),      cmocka_unit_test(test_enroll_signed),
-		cmocka_unit_test(test_auth_signed), cmocka_unit_test(test_torture),
+		cmocka_unit_test(test_every_row),        cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_values),           cmocka_unit_test(test_enroll_signed),
+		cmocka_unit_test(test_auth_signed),      cmocka_unit_test(test_torture),
+		cmocka_unit_test(test_inventory_values),
 	};
 
 	return cmocka_run_group_tests_name("request", tests, NULL, NULL);

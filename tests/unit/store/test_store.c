@@ -536,7 +536,7 @@ static void test_device_list(void **state)
 	assert_int_equal(total, 4);
 	assert_int_equal(json_array_size(a), 4);
 	assert_string_equal(jstr(json_array_get(a, 0), "id"), "cam-01");
-	assert_int_equal(json_object_size(json_array_get(a, 0)), 9);
+	assert_int_equal(json_object_size(json_array_get(a, 0)), 15); /* 9 + 6 inventory fields */
 	assert_string_equal(jstr(json_array_get(a, 1), "slot_active"), "B");
 	assert_true(json_is_true(json_object_get(json_array_get(a, 1), "trial")));
 	assert_string_equal(jstr(json_array_get(a, 1), "installed"), "fw/cam-1.0.img");
