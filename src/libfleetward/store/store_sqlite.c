@@ -2244,27 +2244,37 @@ static int sq_deployment_cancel(struct flw_store *s, int64_t id, const struct fl
 	return tx_end_audit(q, rc, audit, diag);
 }
 
-static int sq_action_next(struct flw_store *s, const char *device_id, struct flw_action *out,
-                          struct flw_diag *diag)
+/* Inside a read transaction: the device's current action into out. 0, FLW_ENOTFOUND naming
+ * the device, or another FLW_E*. */
+static int action_row(struct sq_store *q, const char *device_id, struct flw_action *out,
+                      struct flw_diag *diag)
 {
-	struct sq_store *q = sq(s);
 	struct flw_release r;
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if ((rc = tx_begin(q, S_BEGIN_READ, diag)) < 0)
-		return rc;
 	rc = release_at(q, S_ACT_NEXT, device_id, 2, &r, &st, "looking up the device's action",
 	                diag);
 	if (rc == 0)
-		rc = flw_diag_set(diag, FLW_ENOTFOUND, "device_id", "nothing to do for '%s'",
-		                  device_id);
-	if (rc == 1) {
-		rc = 0;
-		out->deployment_id = sqlite3_column_int64(st, 0);
-		out->state = (int)sqlite3_column_int64(st, 1);
-		out->target = r.target;
-	}
+		return flw_diag_set(diag, FLW_ENOTFOUND, "device_id", "nothing to do for '%s'",
+		                    device_id);
+	if (rc != 1)
+		return rc;
+	out->deployment_id = sqlite3_column_int64(st, 0);
+	out->state = (int)sqlite3_column_int64(st, 1);
+	out->target = r.target;
+	return 0;
+}
+
+static int sq_action_next(struct flw_store *s, const char *device_id, struct flw_action *out,
+                          struct flw_diag *diag)
+{
+	struct sq_store *q = sq(s);
+	int rc;
+
+	if ((rc = tx_begin(q, S_BEGIN_READ, diag)) < 0)
+		return rc;
+	rc = action_row(q, device_id, out, diag);
 	return tx_end(q, rc, diag);
 }
 
@@ -2369,21 +2379,13 @@ static int sq_action_director(struct flw_store *s, const char *device_id, struct
                               struct flw_diag *diag)
 {
 	struct sq_store *q = sq(s);
-	struct flw_release r;
 	sqlite3_stmt *st = NULL;
 	int rc;
 
 	if ((rc = tx_begin(q, S_BEGIN_READ, diag)) < 0)
 		return rc;
-	rc = release_at(q, S_ACT_NEXT, device_id, 2, &r, &st, "looking up the device's action",
-	                diag);
-	if (rc == 0)
-		rc = flw_diag_set(diag, FLW_ENOTFOUND, "device_id", "nothing to do for '%s'",
-		                  device_id);
-	if (rc == 1) {
-		out->deployment_id = sqlite3_column_int64(st, 0);
-		out->state = (int)sqlite3_column_int64(st, 1);
-		out->target = r.target;
+	rc = action_row(q, device_id, out, diag);
+	if (rc == 0) {
 		rc = runf(q, S_ACT_DIRECTOR, &st, "reading the director document", diag, "it",
 		          out->deployment_id, device_id);
 		if (rc == 0)
