@@ -1555,3 +1555,31 @@ int flw_feed_import_nvd_dir(struct flw_vuln_db *db, const char *dir,
 	flw_free(names);
 	return rc;
 }
+
+int flw_feed__import_record(struct feed_ctx *ctx, const unsigned char *p, size_t n, size_t index,
+                            flw_feed_build_fn build, const char *id_key)
+{
+	struct flw_vuln_record *rec = NULL;
+	struct flw_diag d;
+	json_t *doc = NULL;
+	char id[FLW_CVE_ID_MAX + 1];
+	int rc = flw_feed__record_seen(ctx, NULL);
+
+	if (rc != 0)
+		return rc;
+	flw_diag_clear(&d);
+	rc = flw_json_parse(&doc, p, n, &flw_feed__json_limits, &d);
+	if (rc == 0)
+		rc = build(doc, &rec, &d);
+	json_decref(doc);
+	if (rc == 0)
+		rc = flw_feed__parse_matcher(ctx, rec, index);
+	if (rc == 0)
+		return flw_feed__put_record(ctx, rec);
+	flw_feed__record_free(rec);
+	if (rc == FLW_ENOMEM)
+		return rc;
+	flw_feed__guess_id(p, n, id_key, id);
+	flw_feed__report(ctx, id, index, &d);
+	return 0;
+}

@@ -273,29 +273,8 @@ out:
 
 static int cve5_one(struct feed_ctx *ctx, const char *p, size_t n, size_t index)
 {
-	struct flw_vuln_record *rec = NULL;
-	struct flw_diag d;
-	json_t *doc = NULL;
-	char id[FLW_CVE_ID_MAX + 1];
-	int rc = flw_feed__record_seen(ctx, NULL);
-
-	if (rc != 0)
-		return rc;
-	flw_diag_clear(&d);
-	rc = flw_json_parse(&doc, p, n, &flw_feed__json_limits, &d);
-	if (rc == 0)
-		rc = cve5_record(doc, &rec, &d);
-	json_decref(doc);
-	if (rc == 0)
-		rc = flw_feed__parse_matcher(ctx, rec, index);
-	if (rc == 0)
-		return flw_feed__put_record(ctx, rec);
-	flw_feed__record_free(rec);
-	if (rc == FLW_ENOMEM)
-		return rc;
-	flw_feed__guess_id((const unsigned char *)p, n, "cveId", id);
-	flw_feed__report(ctx, id, index, &d);
-	return 0;
+	return flw_feed__import_record(ctx, (const unsigned char *)p, n, index, cve5_record,
+	                               "cveId");
 }
 
 static int cve5_line(void *payload, const char *line, size_t n, size_t lineno)

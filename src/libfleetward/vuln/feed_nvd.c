@@ -244,30 +244,7 @@ out:
 /* one element of "vulnerabilities" */
 static int nvd_elem(void *payload, const unsigned char *p, size_t n, size_t index)
 {
-	struct feed_ctx *ctx = payload;
-	struct flw_vuln_record *rec = NULL;
-	struct flw_diag d;
-	json_t *elem = NULL;
-	char id[FLW_CVE_ID_MAX + 1];
-	int rc = flw_feed__record_seen(ctx, NULL);
-
-	if (rc != 0)
-		return rc;
-	flw_diag_clear(&d);
-	rc = flw_json_parse(&elem, p, n, &flw_feed__json_limits, &d);
-	if (rc == 0)
-		rc = nvd_record(elem, &rec, &d);
-	json_decref(elem);
-	if (rc == 0)
-		rc = flw_feed__parse_matcher(ctx, rec, index);
-	if (rc == 0)
-		return flw_feed__put_record(ctx, rec);
-	flw_feed__record_free(rec);
-	if (rc == FLW_ENOMEM)
-		return rc;
-	flw_feed__guess_id(p, n, "id", id);
-	flw_feed__report(ctx, id, index, &d);
-	return 0;
+	return flw_feed__import_record(payload, p, n, index, nvd_record, "id");
 }
 
 static int nvd_envelope(void *payload, const json_t *env, struct flw_diag *diag)

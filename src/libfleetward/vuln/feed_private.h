@@ -164,6 +164,14 @@ int flw_feed__ssvc_options(struct flw_vuln_ssvc *ssvc, const json_t *options, co
 /* The matcher's parsers (nothing when it is not built in). Only FLW_ENOMEM is returned; a
  * refusal is kept in rec->config_rc/affected_rc, reported (record_kept) and counted. */
 int flw_feed__parse_matcher(struct feed_ctx *ctx, struct flw_vuln_record *rec, size_t index);
+
+/* One record of a feed: parse p (bounded), build it with `build`, parse its matcher data and
+ * put it into the set. A malformed record is reported (its id guessed from id_key) and skipped
+ * (0); only FLW_ENOMEM and the record-count limit stop the import. */
+typedef int (*flw_feed_build_fn)(const json_t *doc, struct flw_vuln_record **out,
+                                 struct flw_diag *diag);
+int flw_feed__import_record(struct feed_ctx *ctx, const unsigned char *p, size_t n, size_t index,
+                            flw_feed_build_fn build, const char *id_key);
 /* Report without failing the record (stats->refused). */
 void flw_feed__report_kept(struct feed_ctx *ctx, const char *id, size_t index,
                            const struct flw_diag *diag);
