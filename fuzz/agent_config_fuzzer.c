@@ -17,37 +17,9 @@
 #include "agent.h"
 #include "device/bootsel_int.h"
 
+#include "fuzz_file.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static char dir[256];
-static char in_path[300];
-
-static void cleanup(void)
-{
-	unlink(in_path);
-	rmdir(dir);
-}
-
-static void setup(void)
-{
-	const char *tmp = getenv("TMPDIR");
-
-	if (dir[0])
-		return;
-	snprintf(dir, sizeof(dir), "%s/flw-fuzz-aconf.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir))
-		abort();
-	snprintf(in_path, sizeof(in_path), "%s/agent.conf", dir);
-	atexit(cleanup);
-}
-
-static void write_input(const uint8_t *data, size_t size)
-{
-	int fd = open(in_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-
-	if (fd < 0 || (size && write(fd, data, size) != (ssize_t)size) || close(fd) != 0)
-		abort();
-}
 
 static void check_empty(const struct agent_config *c)
 {
@@ -77,9 +49,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (memmem(data, size, "/dev", 4) || memmem(data, size, "/proc", 5) ||
 	    memmem(data, size, "/sys", 4))
 		return 0;
-	setup();
-	write_input(data, size);
-	if (agent_config_load(&cfg, in_path, &d) != 0) {
+	fuzz_file_setup("aconf", NULL, "agent.conf");
+	fuzz_write_input(data, size);
+	if (agent_config_load(&cfg, fuzz_in, &d) != 0) {
 		check_empty(&cfg);
 		return 0;
 	}

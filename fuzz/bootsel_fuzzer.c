@@ -15,40 +15,9 @@
 #include "fleetward/bootsel.h"
 #include "fleetward/error.h"
 
+#include "fuzz_file.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static char dir[256];
-static char in_path[300];
-static char out_path[300];
-
-static void cleanup(void)
-{
-	unlink(in_path);
-	unlink(out_path);
-	rmdir(dir);
-}
-
-static void setup(void)
-{
-	const char *tmp = getenv("TMPDIR");
-
-	if (dir[0])
-		return;
-	snprintf(dir, sizeof(dir), "%s/flw-fuzz-bootsel.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir))
-		abort();
-	snprintf(in_path, sizeof(in_path), "%s/in", dir);
-	snprintf(out_path, sizeof(out_path), "%s/out", dir);
-	atexit(cleanup);
-}
-
-static void write_input(const uint8_t *data, size_t size)
-{
-	int fd = open(in_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-
-	if (fd < 0 || (size && write(fd, data, size) != (ssize_t)size) || close(fd) != 0)
-		abort();
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -58,17 +27,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct flw_bootsel_state again;
 	char booted = 0;
 
-	setup();
-	write_input(data, size);
-	if (flw_bootsel_file_open(&in, in_path, NULL) != 0)
+	fuzz_file_setup("bootsel", NULL, "in");
+	fuzz_write_input(data, size);
+	if (flw_bootsel_file_open(&in, fuzz_in, NULL) != 0)
 		abort();
 	memset(&st, 0, sizeof(st));
 	if (flw_bootsel_load(in, &st, NULL) != 0)
 		goto out;
 	if (st.primary != 'A' && st.primary != 'B')
 		abort(); /* parse_state promised a slot */
-	unlink(out_path);
-	if (flw_bootsel_file_open(&out, out_path, NULL) != 0)
+	unlink(fuzz_out);
+	if (flw_bootsel_file_open(&out, fuzz_out, NULL) != 0)
 		abort();
 	if (flw_bootsel_store(out, &st, NULL) != 0)
 		abort(); /* load accepted a state that store calls inconsistent */

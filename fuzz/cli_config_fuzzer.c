@@ -16,46 +16,23 @@
 
 #include "cmd.h"
 
+#include "fuzz_file.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char dir[256];
-static char sub[300];
-static char in_path[320];
 static int devnull = -1;
 
-static void cleanup(void)
-{
-	unlink(in_path);
-	rmdir(sub);
-	rmdir(dir);
-}
-
+/* XDG_CONFIG_HOME is the temporary directory; the file is its fleetward/cli.conf */
 static void setup(void)
 {
-	const char *tmp = getenv("TMPDIR");
-
-	if (dir[0])
+	if (!fuzz_file_setup("cconf", "fleetward", "cli.conf"))
 		return;
-	snprintf(dir, sizeof(dir), "%s/flw-fuzz-cconf.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir))
-		abort();
-	snprintf(sub, sizeof(sub), "%s/fleetward", dir);
-	snprintf(in_path, sizeof(in_path), "%s/cli.conf", sub);
-	if (mkdir(sub, 0700) != 0 || setenv("XDG_CONFIG_HOME", dir, 1) != 0)
+	if (setenv("XDG_CONFIG_HOME", fuzz_dir, 1) != 0)
 		abort();
 	unsetenv("FLEETWARD_SERVER");
 	unsetenv("FLEETWARD_TOKEN");
 	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (devnull < 0)
-		abort();
-	atexit(cleanup);
-}
-
-static void write_input(const uint8_t *data, size_t size)
-{
-	int fd = open(in_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-
-	if (fd < 0 || (size && write(fd, data, size) != (ssize_t)size) || close(fd) != 0)
 		abort();
 }
 
@@ -66,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc;
 
 	setup();
-	write_input(data, size);
+	fuzz_write_input(data, size);
 	fflush(stderr);
 	saved = dup(2);
 	if (saved < 0 || dup2(devnull, 2) < 0)
