@@ -11,15 +11,9 @@
 flw_start_server --min-checkin-interval 0
 A="Authorization: Bearer $FLW_ADMIN_TOKEN"
 
-srv_keygen dev || { echo "openssl cannot make ed25519 keys"; exit 77; }
-ETOK=$(flw_api POST /api/v1/enrollment-tokens '{"name":"m","uses":-1}' | jq -r .token)
-srv_post /device/v1/enroll "$(srv_dev_env dev "$(jq -nc --arg p "$(cat "$FLW_TMP/k/dev.hex")" --arg t "$ETOK" --argjson n "$(date +%s)" '{device_id:"m1",hardware_id:"hw",public_key:$p,enrollment_token:$t,time:$n}')")"
-DEVTOK=$(jq -r .token "$FLW_TMP/srv.body")
-check "a device token for the device routes" test -n "$DEVTOK" -a "$DEVTOK" != null
+srv_device_token
 
-mapfile -t ROUTES < <(grep -oE '^[[:space:]]*R\("[A-Z]+", "[^"]+", [A-Z]+' "$FLW_SRC_DIR/src/daemon/http.c" |
-	sed -E 's/^[[:space:]]*R\("([A-Z]+)", "([^"]+)", ([A-Z]+)/\1 \2 \3/')
-check "the route table was read (>= 30 routes)" test "${#ROUTES[@]}" -ge 30
+srv_routes
 
 LONG=$(printf 'a%.0s' $(seq 1 200))
 # in a URL path segment: each as the client would have to send it
@@ -27,27 +21,6 @@ BAD_SEGMENTS=("a%3Fb" "a%23b" "a%2Fb" "..%2Fx" "%2e%2e" "%2E%2E%2Fkeys" "..%2F..
 # in a JSON string
 BAD_IDS=("a?b" "a#b" "a/b" "../x" ".." "%2e%2e" "$LONG" "a b" ".hidden" "-x")
 
-auth_for() {
-	case $1 in
-	DEVICE) printf 'Authorization: Bearer %s' "$DEVTOK" ;;
-	NONE) printf 'X-None: 1' ;;
-	*) printf 'Authorization: Bearer %s' "$FLW_ADMIN_TOKEN" ;;
-	esac
-}
-# is4xx METHOD PATH AUTH [curl args...]
-is4xx() {
-	local m=$1 p=$2 a=$3
-	shift 3
-	local code
-	code=$(curl -sS -o "$FLW_TMP/b.body" -w '%{http_code}' -X "$m" -H "$a" "$@" "$FLW_URL$p")
-	if [ "$code" -lt 400 ] || [ "$code" -ge 500 ]; then
-		echo "$m $p: HTTP $code: $(head -c 200 "$FLW_TMP/b.body")"
-		return 1
-	fi
-	jq -e '.error.code and .error.message' "$FLW_TMP/b.body" >/dev/null ||
-		{ echo "$m $p: HTTP $code without a JSON error"; return 1; }
-}
-alive() { curl -sS -f "$FLW_URL/healthz" | jq -e '.status == "ok"' >/dev/null; }
 
 touch "$FLW_TMP/marker"
 n_id_routes=0
@@ -55,28 +28,28 @@ for row in "${ROUTES[@]}"; do
 	read -r method pattern auth <<<"$row"
 	case $pattern in *'{}'*) ;; *) continue ;; esac
 	n_id_routes=$((n_id_routes + 1))
-	a=$(auth_for "$auth")
+	a=$(srv_auth_for "$auth")
 	body=()
 	[ "$method" = POST ] || [ "$method" = PUT ] || [ "$method" = PATCH ] && body=(--data-binary '{}')
 	for seg in "${BAD_SEGMENTS[@]}"; do
 		p=${pattern//\{\}/$seg}
 		p=${p//\*/fw/x.img}
-		check "$method $pattern with id '${seg:0:30}' is 4xx" is4xx "$method" "$p" "$a" "${body[@]}"
+		check "$method $pattern with id '${seg:0:30}' is 4xx" srv_is4xx "$method" "$p" "$a" "${body[@]}"
 	done
-	check "server alive after $pattern" alive
+	check "server alive after $pattern" srv_alive
 done
 check "the route table has id-taking routes (>= 8)" test "$n_id_routes" -ge 8
 
 # ids inside JSON bodies that create objects
 for id in "${BAD_IDS[@]}"; do
 	short=${id:0:20}
-	check "group name '$short' is refused" is4xx POST /api/v1/groups "$A" \
+	check "group name '$short' is refused" srv_is4xx POST /api/v1/groups "$A" \
 		-H 'Content-Type: application/json' --data-binary "$(jq -nc --arg n "$id" '{name:$n}')"
-	check "enrollment token name '$short' is refused" is4xx POST /api/v1/enrollment-tokens "$A" \
+	check "enrollment token name '$short' is refused" srv_is4xx POST /api/v1/enrollment-tokens "$A" \
 		-H 'Content-Type: application/json' --data-binary "$(jq -nc --arg n "$id" '{name:$n,uses:1}')"
-	check "API token name '$short' is refused" is4xx POST /api/v1/tokens "$A" \
+	check "API token name '$short' is refused" srv_is4xx POST /api/v1/tokens "$A" \
 		-H 'Content-Type: application/json' --data-binary "$(jq -nc --arg n "$id" '{name:$n,role:"viewer"}')"
-	check "deployment device '$short' is refused" is4xx POST /api/v1/deployments "$A" \
+	check "deployment device '$short' is refused" srv_is4xx POST /api/v1/deployments "$A" \
 		-H 'Content-Type: application/json' --data-binary "$(jq -nc --arg n "$id" '{release:"r",devices:[$n]}')"
 	enroll_bad() {
 		srv_post /device/v1/enroll "$(srv_dev_env dev "$(jq -nc --arg d "$1" --arg p "$(cat "$FLW_TMP/k/dev.hex")" --arg t "$ETOK" --argjson n "$(date +%s)" '{device_id:$d,hardware_id:"hw",public_key:$p,enrollment_token:$t,time:$n}')")"
@@ -89,7 +62,7 @@ for id in "${BAD_IDS[@]}"; do
 	}
 	check "auth with device_id '$short' is refused" auth_bad "$id"
 done
-check "server alive after the bodies" alive
+check "server alive after the bodies" srv_alive
 
 only_good_ids() {
 	flw_api GET /api/v1/devices | jq -e '[.items[] | (.id // .device_id)] == ["m1"]' >/dev/null &&

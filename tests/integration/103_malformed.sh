@@ -9,16 +9,9 @@
 flw_start_server --max-artifact-size 1M --threads 2 --min-checkin-interval 0 # floor: 107
 
 # a device token, for the device routes
-srv_keygen dev || { echo "openssl cannot make ed25519 keys"; exit 77; }
-ETOK=$(flw_api POST /api/v1/enrollment-tokens '{"name":"m","uses":-1}' | jq -r .token)
-srv_post /device/v1/enroll "$(srv_dev_env dev "$(jq -nc --arg p "$(cat "$FLW_TMP/k/dev.hex")" --arg t "$ETOK" --argjson n "$(date +%s)" '{device_id:"m1",hardware_id:"hw",public_key:$p,enrollment_token:$t,time:$n}')")"
-DEVTOK=$(jq -r .token "$FLW_TMP/srv.body")
-check "a device token for the device routes" test -n "$DEVTOK" -a "$DEVTOK" != null
+srv_device_token
 
-# the route table: lines like R("GET", "/api/v1/devices/{}", VIEWER, ...
-mapfile -t ROUTES < <(grep -oE '^[[:space:]]*R\("[A-Z]+", "[^"]+", [A-Z]+' "$FLW_SRC_DIR/src/daemon/http.c" |
-	sed -E 's/^[[:space:]]*R\("([A-Z]+)", "([^"]+)", ([A-Z]+)/\1 \2 \3/')
-check "the route table was read (>= 30 routes)" test "${#ROUTES[@]}" -ge 30
+srv_routes
 
 concrete() { # a concrete path for a pattern
 	local p=$1
@@ -29,27 +22,6 @@ concrete() { # a concrete path for a pattern
 	p=${p//\*/fw/x.img}
 	printf '%s' "$p"
 }
-auth_for() {
-	case $1 in
-	DEVICE) printf 'Authorization: Bearer %s' "$DEVTOK" ;;
-	NONE) printf 'X-None: 1' ;;
-	*) printf 'Authorization: Bearer %s' "$FLW_ADMIN_TOKEN" ;;
-	esac
-}
-# is4xx METHOD PATH AUTH [curl args...]: a 4xx answer with a JSON error body
-is4xx() {
-	local m=$1 p=$2 a=$3
-	shift 3
-	local code
-	code=$(curl -sS -o "$FLW_TMP/m.body" -w '%{http_code}' -X "$m" -H "$a" "$@" "$FLW_URL$p")
-	if [ "$code" -lt 400 ] || [ "$code" -ge 500 ]; then
-		echo "$m $p $*: HTTP $code: $(head -c 200 "$FLW_TMP/m.body")"
-		return 1
-	fi
-	jq -e '.error.code and .error.message' "$FLW_TMP/m.body" >/dev/null ||
-		{ echo "$m $p: HTTP $code without JSON error: $(head -c 200 "$FLW_TMP/m.body")"; return 1; }
-}
-alive() { curl -sS -f "$FLW_URL/healthz" | jq -e '.status == "ok"' >/dev/null; }
 
 head -c $((1024 * 1024 + 1)) /dev/zero | tr '\0' 'a' >"$FLW_TMP/big-api"
 head -c $((64 * 1024 + 1)) /dev/zero | tr '\0' 'a' >"$FLW_TMP/big-dev"
@@ -60,12 +32,12 @@ printf '%0.s[' $(seq 1 200) >"$FLW_TMP/deep.json"
 for row in "${ROUTES[@]}"; do
 	read -r method pattern auth <<<"$row"
 	path=$(concrete "$pattern")
-	a=$(auth_for "$auth")
+	a=$(srv_auth_for "$auth")
 	other=PATCH # a method this path has no row for
 	printf '%s\n' "${ROUTES[@]}" | grep -q "^PATCH $pattern " && other=PUT
 	check "$pattern: method $other is 405" expect_status 405 "$other" "$path" "" -H "$a"
 	if [ "$method" = GET ]; then
-		check "GET $pattern: a body is refused" is4xx GET "$path" "$a" --data-binary 'x'
+		check "GET $pattern: a body is refused" srv_is4xx GET "$path" "$a" --data-binary 'x'
 		ok_or_4xx() { # query junk: answered, never 5xx
 			local code
 			code=$(curl -sS -o "$FLW_TMP/q.body" -w '%{http_code}' -H "$a" "$FLW_URL$path?limit=-1&offset=99999999999999999999999&before=x&group=%00")
@@ -75,34 +47,34 @@ for row in "${ROUTES[@]}"; do
 		continue
 	fi
 	if [ "$method" = DELETE ]; then
-		check "DELETE $pattern: a body is refused" is4xx DELETE "$path" "$a" --data-binary '{}'
-		check "DELETE $pattern: traversal in the name" is4xx DELETE "${path%/*}/..%2F..%2Fetc" "$a"
+		check "DELETE $pattern: a body is refused" srv_is4xx DELETE "$path" "$a" --data-binary '{}'
+		check "DELETE $pattern: traversal in the name" srv_is4xx DELETE "${path%/*}/..%2F..%2Fetc" "$a"
 		continue
 	fi
 	big=$FLW_TMP/big-api
 	[ "$auth" = DEVICE ] || [ "$auth" = NONE ] && big=$FLW_TMP/big-dev
 	[ "$pattern" = /api/v1/artifacts ] && big=$FLW_TMP/big-api # over --max-artifact-size 1M
 	check "$method $pattern: oversize body is 413" expect_status 413 "$method" "$path" "@$big" -H "$a"
-	chunked413() { is4xx "$method" "$path" "$a" -H 'Transfer-Encoding: chunked' --data-binary "@$big" && jq -e '.error.code == "limit"' "$FLW_TMP/m.body"; }
+	chunked413() { srv_is4xx "$method" "$path" "$a" -H 'Transfer-Encoding: chunked' --data-binary "@$big" && jq -e '.error.code == "limit"' "$FLW_TMP/4xx.body"; }
 	check "$method $pattern: oversize chunked body is 413" chunked413
 	[ "$pattern" = /api/v1/artifacts ] && continue # raw bytes: any content is an artifact
 	for body in '{' '[]' '"str"' '{"a":' 'null' '{"signed":{"x":1},"signature":"00"}' '{"name":5,"role":[],"add":"x","release":7,"reports":{},"installed":"x"}' "@$FLW_TMP/nul.json" "@$FLW_TMP/badutf8.json" "@$FLW_TMP/deep.json" '{"a":1,"a":2}' '{"a":1} trailing'; do
 		if [[ $pattern == */cancel ]]; then
-			check "$method $pattern: body '${body:0:20}'" is4xx "$method" "$path" "$a" --data-binary "$body"
+			check "$method $pattern: body '${body:0:20}'" srv_is4xx "$method" "$path" "$a" --data-binary "$body"
 		else
-			check "$method $pattern: malformed body '${body:0:20}' is 400/4xx" is4xx "$method" "$path" "$a" --data-binary "$body"
+			check "$method $pattern: malformed body '${body:0:20}' is 400/4xx" srv_is4xx "$method" "$path" "$a" --data-binary "$body"
 		fi
 	done
 	# check-in: every field is optional, so an empty body is a valid check-in
-	[ "$pattern" = /device/v1/checkin ] || check "$method $pattern: empty body" is4xx "$method" "$path" "$a"
-	check "server alive after $pattern" alive
+	[ "$pattern" = /device/v1/checkin ] || check "$method $pattern: empty body" srv_is4xx "$method" "$path" "$a"
+	check "server alive after $pattern" srv_alive
 done
 
 # wrong types for each JSON body, one field at a time: 400 naming the field
 typed() { # typed PATH AUTH BODY FIELD
-	is4xx POST "$1" "$2" --data-binary "$3" && [ "$(jq -r .error.code "$FLW_TMP/m.body")" = format ] &&
-		{ [ -z "$4" ] || jq -e --arg f "$4" '.error.field | tostring | contains($f)' "$FLW_TMP/m.body" >/dev/null; } ||
-		{ echo "$(cat "$FLW_TMP/m.body")"; return 1; }
+	srv_is4xx POST "$1" "$2" --data-binary "$3" && [ "$(jq -r .error.code "$FLW_TMP/4xx.body")" = format ] &&
+		{ [ -z "$4" ] || jq -e --arg f "$4" '.error.field | tostring | contains($f)' "$FLW_TMP/4xx.body" >/dev/null; } ||
+		{ echo "$(cat "$FLW_TMP/4xx.body")"; return 1; }
 }
 AA="Authorization: Bearer $FLW_ADMIN_TOKEN"
 DA="Authorization: Bearer $DEVTOK"
@@ -129,25 +101,25 @@ check "report seq must not be a float" typed /device/v1/reports "$DA" '{"reports
 
 # unknown routes, traversal, odd URLs
 for p in / /api /api/v1 /api/v2/devices /api/v1/devices/a/b /device/v1/x /tuf /tuf/metadata /tuf/targets/ /api/v1/groups//devices /index.html /%00 /api/v1/devices%00/x; do
-	check "unknown route '$p' is 404" is4xx GET "$p" "$AA"
+	check "unknown route '$p' is 404" srv_is4xx GET "$p" "$AA"
 done
-check "traversal to a key file via targets" is4xx GET /tuf/targets/../../keys/token.key "$AA" --path-as-is
-check "traversal via encoded slashes" is4xx GET /tuf/targets/..%2F..%2Fkeys%2Ftoken.key "$AA"
-check "traversal in a device id" is4xx GET /api/v1/devices/..%2F..%2Fetc%2Fpasswd "$AA"
-check "traversal in a group name" is4xx POST /api/v1/groups/../devices "$AA" --path-as-is --data-binary '{"add":[]}'
-check "a NUL in a device id" is4xx GET /api/v1/devices/a%00b "$AA"
-check "an unknown method on an unknown route" is4xx BREW /coffee "$AA"
-check "a very long URL" is4xx GET "/api/v1/devices/$(printf 'a%.0s' $(seq 1 3000))" "$AA"
-check "a bad Authorization scheme" is4xx GET /api/v1/devices "Authorization: Basic YTpi"
-check "an empty bearer token" is4xx GET /api/v1/devices "Authorization: Bearer "
-check "a device token on the management API" is4xx GET /api/v1/devices "$DA"
-check "an API token on the device API" is4xx POST /device/v1/checkin "$AA" --data-binary '{}'
-check "a huge bearer token" is4xx GET /api/v1/devices "Authorization: Bearer flw_$(printf 'x%.0s' $(seq 1 5000))"
+check "traversal to a key file via targets" srv_is4xx GET /tuf/targets/../../keys/token.key "$AA" --path-as-is
+check "traversal via encoded slashes" srv_is4xx GET /tuf/targets/..%2F..%2Fkeys%2Ftoken.key "$AA"
+check "traversal in a device id" srv_is4xx GET /api/v1/devices/..%2F..%2Fetc%2Fpasswd "$AA"
+check "traversal in a group name" srv_is4xx POST /api/v1/groups/../devices "$AA" --path-as-is --data-binary '{"add":[]}'
+check "a NUL in a device id" srv_is4xx GET /api/v1/devices/a%00b "$AA"
+check "an unknown method on an unknown route" srv_is4xx BREW /coffee "$AA"
+check "a very long URL" srv_is4xx GET "/api/v1/devices/$(printf 'a%.0s' $(seq 1 3000))" "$AA"
+check "a bad Authorization scheme" srv_is4xx GET /api/v1/devices "Authorization: Basic YTpi"
+check "an empty bearer token" srv_is4xx GET /api/v1/devices "Authorization: Bearer "
+check "a device token on the management API" srv_is4xx GET /api/v1/devices "$DA"
+check "an API token on the device API" srv_is4xx POST /device/v1/checkin "$AA" --data-binary '{}'
+check "a huge bearer token" srv_is4xx GET /api/v1/devices "Authorization: Bearer flw_$(printf 'x%.0s' $(seq 1 5000))"
 
 # huge headers: ours (431 JSON) up to the connection memory; beyond it the connection is refused
-big_header() { is4xx GET /api/v1/devices "$AA" -H "X-Big: $(head -c 20000 /dev/zero | tr '\0' 'b')" && jq -e '.error.code == "limit"' "$FLW_TMP/m.body"; }
+big_header() { srv_is4xx GET /api/v1/devices "$AA" -H "X-Big: $(head -c 20000 /dev/zero | tr '\0' 'b')" && jq -e '.error.code == "limit"' "$FLW_TMP/4xx.body"; }
 check "20 KB of headers is 431 with a JSON error" big_header
-many_headers() { is4xx GET /api/v1/devices "$AA" $(for i in $(seq 1 400); do printf -- '-H X-H%d:%s ' "$i" "$(printf 'v%.0s' $(seq 1 40))"; done); }
+many_headers() { srv_is4xx GET /api/v1/devices "$AA" $(for i in $(seq 1 400); do printf -- '-H X-H%d:%s ' "$i" "$(printf 'v%.0s' $(seq 1 40))"; done); }
 check "400 headers are refused" many_headers
 huge_header() { # beyond the connection's memory libmicrohttpd itself answers 431 and closes
 	printf 'X-Huge: %s\r\n' "$(head -c 300000 /dev/zero | tr '\0' 'h')" >"$FLW_TMP/huge.h"
@@ -156,13 +128,13 @@ huge_header() { # beyond the connection's memory libmicrohttpd itself answers 43
 	[ "$code" = 431 ] || [ "$code" = 000 ] || { echo "HTTP $code"; return 1; }
 }
 check "300 KB of headers is refused" huge_header
-check "server alive after huge headers" alive
+check "server alive after huge headers" srv_alive
 
 # a slow client does not block others; an idle connection is closed
 slow_client() {
 	exec 3<>"/dev/tcp/127.0.0.1/$FLW_PORT" || return 1
 	printf 'POST /api/v1/groups HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n' >&3
-	alive
+	srv_alive
 	local rc=$?
 	exec 3>&-
 	return $rc
@@ -175,7 +147,7 @@ conn_flood() {
 		pids+=($!)
 	done
 	sleep 0.5
-	alive
+	srv_alive
 	local rc=$?
 	kill "${pids[@]}" 2>/dev/null
 	wait "${pids[@]}" 2>/dev/null
@@ -188,7 +160,7 @@ garbage_request() { # closed by libmicrohttpd (no answer or a 4xx), quickly
 	[ -z "$first" ] || [[ $first == "HTTP/1.1 4"* ]]
 }
 check "a non-HTTP request line is refused" garbage_request
-check "server alive at the end" alive
+check "server alive at the end" srv_alive
 server_running() { kill -0 "$FLW_SERVER_PID"; }
 check "the server process never exited" server_running
 no_5xx() { ! curl -sS "$FLW_URL/metrics" | grep -E 'code="5[0-9][0-9]"'; }

@@ -135,3 +135,45 @@ srv_publish() {
 	srv_post /api/v1/releases "@$FLW_TMP/t$SRV_TARGETS_VERSION.json" "$FLW_ADMIN_TOKEN"
 	[ "$SRV_CODE" = 201 ] || { cat "$FLW_TMP/srv.body"; return 1; }
 }
+
+# ---- shared by the tests that walk every route (010, 103) ----------------------------------
+# srv_device_token: enroll device m1 with key "dev"; sets DEVTOK (exits 77 without ed25519)
+srv_device_token() {
+	# ETOK (the enrollment token) stays set for tests that enroll more devices
+	srv_keygen dev || { echo "openssl cannot make ed25519 keys"; exit 77; }
+	ETOK=$(flw_api POST /api/v1/enrollment-tokens '{"name":"m","uses":-1}' | jq -r .token)
+	srv_post /device/v1/enroll "$(srv_dev_env dev "$(jq -nc --arg p "$(cat "$FLW_TMP/k/dev.hex")" \
+		--arg t "$ETOK" --argjson n "$(date +%s)" \
+		'{device_id:"m1",hardware_id:"hw",public_key:$p,enrollment_token:$t,time:$n}')")"
+	DEVTOK=$(jq -r .token "$FLW_TMP/srv.body")
+	check "a device token for the device routes" test -n "$DEVTOK" -a "$DEVTOK" != null
+}
+# srv_routes: ROUTES=("METHOD PATTERN AUTH" ...) read from the daemon's route table, lines like
+# R("GET", "/api/v1/devices/{}", VIEWER, ...
+srv_routes() {
+	mapfile -t ROUTES < <(grep -oE '^[[:space:]]*R\("[A-Z]+", "[^"]+", [A-Z]+' \
+		"$FLW_SRC_DIR/src/daemon/http.c" |
+		sed -E 's/^[[:space:]]*R\("([A-Z]+)", "([^"]+)", ([A-Z]+)/\1 \2 \3/')
+	check "the route table was read (>= 30 routes)" test "${#ROUTES[@]}" -ge 30
+}
+# srv_auth_for AUTH-CLASS: the header a request of that class needs
+srv_auth_for() {
+	case $1 in
+	DEVICE) printf 'Authorization: Bearer %s' "$DEVTOK" ;;
+	NONE) printf 'X-None: 1' ;;
+	*) printf 'Authorization: Bearer %s' "$FLW_ADMIN_TOKEN" ;;
+	esac
+}
+# srv_is4xx METHOD PATH AUTH-HEADER [curl args...]: a 4xx answer with a JSON error body
+srv_is4xx() {
+	local m=$1 p=$2 a=$3 code
+	shift 3
+	code=$(curl -sS -o "$FLW_TMP/4xx.body" -w '%{http_code}' -X "$m" -H "$a" "$@" "$FLW_URL$p")
+	if [ "$code" -lt 400 ] || [ "$code" -ge 500 ]; then
+		echo "$m $p $*: HTTP $code: $(head -c 200 "$FLW_TMP/4xx.body")"
+		return 1
+	fi
+	jq -e '.error.code and .error.message' "$FLW_TMP/4xx.body" >/dev/null ||
+		{ echo "$m $p: HTTP $code without a JSON error: $(head -c 200 "$FLW_TMP/4xx.body")"; return 1; }
+}
+srv_alive() { curl -sS -f "$FLW_URL/healthz" | jq -e '.status == "ok"' >/dev/null; }
