@@ -76,8 +76,10 @@ struct flw_assess_device {
 	int64_t support_end_ms;                 /* vendor support end; 0 = unknown */
 	const struct flw_sbom_component *extra; /* components the device reports itself */
 	size_t n_extra;
-	const struct flw_assess_prior *priors; /* ignored for devices found in prev */
+	const struct flw_assess_prior *priors; /* ignored for devices found in prev ... */
 	size_t n_priors;
+	int priors_override; /* ... unless 1: then these priors replace prev's findings (the
+	                      * server sets it after a risk acceptance or revocation) */
 };
 
 struct flw_assess_input {
@@ -125,6 +127,12 @@ struct flw_assess_finding {
 	int64_t updated_ms;
 	int64_t accept_expiry_ms;
 	int64_t due_ms; /* 0 when fixed */
+	/* The first release of the device's product line, newer than the release the device runs
+	 * (released_ms greater), that does not carry (CVE, component name): the vendor's fix.
+	 * For a fixed finding: the first such release newer than the release the device ran
+	 * when the finding was last open, else the release it runs now. NONE / 0: none yet. */
+	uint32_t fix_release;     /* input release index or FLW_ASSESS_NONE */
+	int64_t fix_available_ms; /* its released_ms, 0 when none */
 };
 
 struct flw_assess_device_result {
@@ -176,8 +184,12 @@ FLW_EXPORT void flw_assessment_free(struct flw_assessment *a); /* NULL is fine *
 
 FLW_EXPORT const struct flw_assess_stats *flw_assessment_stats(const struct flw_assessment *a);
 FLW_EXPORT size_t flw_assessment_finding_count(const struct flw_assessment *a);
-FLW_EXPORT const struct flw_assess_finding *flw_assessment_finding(const struct flw_assessment *a,
-                                                                   size_t i);
+/* Finding i (0 <= i < flw_assessment_finding_count(); a device's findings are
+ * [first, first + n) of its flw_assessment_device()) copied into *out (findings may be stored
+ * shared per projection group and materialised here). @return 0, FLW_EINVAL when i is out of
+ * range. */
+FLW_EXPORT FLW_WARN_UNUSED FLW_NONNULL(1, 3) int flw_assessment_finding_get(
+        const struct flw_assessment *a, size_t i, struct flw_assess_finding *out);
 FLW_EXPORT const struct flw_assess_device_result *
 flw_assessment_device(const struct flw_assessment *a, size_t i);
 FLW_EXPORT const char *flw_assessment_device_id(const struct flw_assessment *a, size_t i);

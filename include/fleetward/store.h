@@ -20,6 +20,7 @@
 #include "fleetward/common.h"
 #include "fleetward/crypto.h"
 #include "fleetward/protocol.h"
+#include "fleetward/risk.h"
 #include "fleetward/sbom.h"
 #include "fleetward/tuf.h"
 FLW_BEGIN_DECLS
@@ -434,6 +435,114 @@ FLW_EXPORT FLW_WARN_UNUSED int flw_store_reports_apply(struct flw_store *s, cons
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_device_history(struct flw_store *s, const char *device_id,
                                                         unsigned limit, json_t **out,
                                                         struct flw_diag *diag);
+
+/* ---- vulnerability data (docs/PROTOCOL.md "Vulnerabilities") -----------------------------
+ * Feed files are kept whole at <data>/feeds/<sha256hex> (written and fsynced by the server
+ * before flw_store_feed_add); the store records each import. At start-up the server replays
+ * the imports in id order into its in-memory record set (newer lastModified wins, so replay
+ * order only matters for equal dates). Findings (device x CVE x component) keep their
+ * lifecycle here so history survives restarts; they are never deleted. */
+#define FLW_FEED_KIND_MAX    15    /* "nvd", "cve5", "cve5-jsonl", "kev", "epss" */
+#define FLW_FEED_NAME_MAX    255   /* file name as the client gave it (display only) */
+#define FLW_FEED_STATS_MAX   1024  /* JSON text of the import's statistics */
+#define FLW_FINDINGS_PUT_MAX 50000 /* findings in one flw_store_findings_put() */
+struct flw_feed_import {
+	int64_t id; /* set by the store */
+	char kind[FLW_FEED_KIND_MAX + 1];
+	char name[FLW_FEED_NAME_MAX + 1];
+	unsigned char sha256[FLW_SHA256_BYTES];
+	uint64_t bytes;
+	time_t imported;
+	char stats[FLW_FEED_STATS_MAX + 1]; /* {"records":n,"added":n,...} or "" */
+};
+/* Record an import (audited). The same kind and sha256 again: 0 with *id_out = the existing
+ * row's id and *existed_out = 1 (nothing written; existed_out may be NULL). */
+FLW_EXPORT FLW_WARN_UNUSED int flw_store_feed_add(struct flw_store *s,
+                                                  const struct flw_feed_import *f,
+                                                  const struct flw_audit *audit, int64_t *id_out,
+                                                  int *existed_out, struct flw_diag *diag);
+/* Every import in id order. A nonzero return from fn stops and is returned. */
+typedef int (*flw_store_feed_fn)(const struct flw_feed_import *f, void *ctx);
+FLW_EXPORT FLW_WARN_UNUSED int flw_store_feed_each(struct flw_store *s, flw_store_feed_fn fn,
+                                                   void *ctx, struct flw_diag *diag);
+/* {id,kind,name,sha256,bytes,imported,stats(object)} newest first */
+FLW_EXPORT FLW_WARN_UNUSED int flw_store_feed_list(struct flw_store *s, json_t **out,
+                                                   struct flw_diag *diag);
+
+/* One finding's lifecycle as stored. Strings are borrowed (valid during a callback, or owned
+ * by the caller for put). component is the component name. */
+struct flw_store_finding {
+	const char *device_id;
+	const char *cve_id;
+	const char *component;
+	const char *component_version; /* may be NULL */
+	struct flw_finding_life life;
+};
+/* Insert or replace n <= FLW_FINDINGS_PUT_MAX findings keyed by (device_id, cve_id,
+ * component) in one transaction (no audit: the assessment that produced them is logged by
+ * the caller). Devices are not checked (a finding outlives nothing, but keeps history). */
+FLW_EXPORT FLW_WARN_UNUSED int flw_store_findings_put(struct flw_store *s,
+                                                      const struct flw_store_finding *f, size_t n,
+                                                      struct flw_diag *diag);
+/* Every stored finding ordered by device_id, cve_id, component, in one read transaction. */
+typedef int (*flw_store_finding_fn)(const struct flw_store_finding *f, void *ctx);
+FLW_EXPORT FLW_WARN_UNUSED int flw_store_findings_each(struct flw_store *s, flw_store_finding_fn fn,
+                                                       void *ctx, struct flw_diag *diag);
+/* One finding's lifecycle. FLW_ENOTFOUND when none. */
+FLW_EXPORT FLW_WARN_UNUSED int flw_store_finding_get(struct flw_store *s, const char *device_id,
+                                                     const char *cve_id, const char *component,
+                                                     struct flw_finding_life *out,
+                                                     struct flw_diag *diag);
+/* Replace one finding's lifecycle (risk acceptance, revocation) with its audit row, in one
+ * transaction, only if the stored life's updated_ms is still expect_updated_ms: else
+ * FLW_ECONFLICT (changed meanwhile) and nothing is written. FLW_ENOTFOUND when absent. */
+FLW_EXPORT FLW_WARN_UNUSED int
+flw_store_finding_set_life(struct flw_store *s, const char *device_id, const char *cve_id,
+                           const char *component, const struct flw_finding_life *life,
+                           int64_t expect_updated_ms, const struct flw_audit *audit,
+                           struct flw_diag *diag);
+
+/* Vendor support end per device model (hardware id): devices with no support_end of their
+ * own inherit it. support_end "YYYY-MM-DD" or "" (removes the row). Audited. */
+FLW_EXPORT FLW_WARN_UNUSED int flw_store_model_support_set(struct flw_store *s, const char *hwid,
+                                                           const char *support_end,
+                                                           const struct flw_audit *audit,
+                                                           struct flw_diag *diag);
+/* {hwid, support_end (null when unset), devices} for every hwid that has devices or a support
+ * end, ordered by hwid */
+FLW_EXPORT FLW_WARN_UNUSED int flw_store_model_list(struct flw_store *s, json_t **out,
+                                                    struct flw_diag *diag);
+
+/* Everything an assessment needs, read in ONE read transaction (a consistent view): every
+ * release in id order, then every device in id order. Pointers are valid during the callback
+ * only. A nonzero return from a callback stops the load and is returned. */
+struct flw_store_assess_release {
+	const char *name;
+	time_t created;
+	const char *product_line;           /* its hardware ids sorted and joined by ',' */
+	const struct flw_sbom_component *c; /* its SBOM components, SBOM order */
+	size_t n;
+};
+struct flw_store_assess_device {
+	const char *id;
+	const char *hwid;
+	const char *installed;         /* running target name, "" when not reported */
+	const char *installed_version; /* "" when not reported */
+	time_t enrolled;
+	time_t last_seen;
+	const struct flw_inventory *inv;
+	const char *model_support_end; /* its hwid's support end, "" when none */
+	const char *hardware_cpe;      /* attrs "hardware_cpe" when it is a string, else NULL */
+	int last_action_state; /* enum flw_action_state of its newest action, -1 when none */
+	const struct flw_sbom_component *extra; /* components it reported itself */
+	size_t n_extra;
+};
+typedef int (*flw_store_assess_release_fn)(const struct flw_store_assess_release *r, void *ctx);
+typedef int (*flw_store_assess_device_fn)(const struct flw_store_assess_device *d, void *ctx);
+FLW_EXPORT FLW_WARN_UNUSED int flw_store_assess_load(struct flw_store *s,
+                                                     flw_store_assess_release_fn rfn,
+                                                     flw_store_assess_device_fn dfn, void *ctx,
+                                                     struct flw_diag *diag);
 
 FLW_END_DECLS
 #endif /* FLW_STORE_H */

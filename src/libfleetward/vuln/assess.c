@@ -1092,6 +1092,7 @@ static int emit(struct run *r, uint32_t dev, const struct gitem *it)
 	f = &a->f[a->n_f++];
 	memset(f, 0, sizeof(*f));
 	f->device = dev;
+	f->fix_release = NONE; /* filled by the fix pass */
 	f->hit = it->hit;
 	f->risk = it->risk;
 	f->state = FLW_FINDING_OPEN; /* = flw_finding_init(now) */
@@ -1318,7 +1319,7 @@ static int priors_load(struct run *r, size_t i, uint32_t pdev, size_t *n_out)
 	int rc = 0;
 
 	*n_out = 0;
-	if (pdev != NONE)
+	if (pdev != NONE && !d->priors_override)
 		return priors_prev(r, pdev, n_out);
 	if ((rc = prior_grow(r, d->n_priors)) != 0)
 		return rc;
@@ -1576,9 +1577,13 @@ size_t flw_assessment_finding_count(const struct flw_assessment *a)
 	return a->n_f;
 }
 
-const struct flw_assess_finding *flw_assessment_finding(const struct flw_assessment *a, size_t i)
+int flw_assessment_finding_get(const struct flw_assessment *a, size_t i,
+                               struct flw_assess_finding *out)
 {
-	return i < a->n_f ? &a->f[i] : NULL;
+	if (i >= a->n_f)
+		return FLW_EINVAL;
+	*out = a->f[i];
+	return 0;
 }
 
 const struct flw_assess_device_result *flw_assessment_device(const struct flw_assessment *a,
