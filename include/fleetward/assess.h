@@ -190,6 +190,11 @@ FLW_EXPORT size_t flw_assessment_finding_count(const struct flw_assessment *a);
  * range. */
 FLW_EXPORT FLW_WARN_UNUSED FLW_NONNULL(1, 3) int flw_assessment_finding_get(
         const struct flw_assessment *a, size_t i, struct flw_assess_finding *out);
+/* Findings [i, i + n) copied into out[0..n): one device lookup, then sequential (for listings;
+ * n calls of flw_assessment_finding_get each look the device up). @return 0, FLW_EINVAL when
+ * the range is out of range. */
+FLW_EXPORT FLW_WARN_UNUSED FLW_NONNULL(1) int flw_assessment_findings_get(
+        const struct flw_assessment *a, size_t i, size_t n, struct flw_assess_finding *out);
 FLW_EXPORT const struct flw_assess_device_result *
 flw_assessment_device(const struct flw_assessment *a, size_t i);
 FLW_EXPORT const char *flw_assessment_device_id(const struct flw_assessment *a, size_t i);
