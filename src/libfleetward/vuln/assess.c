@@ -149,6 +149,13 @@ struct run {
 	size_t cap_te;
 	struct lrun *lr;
 	size_t cap_lr;
+	/* flw_eol_recommend's answer per (past support end, open findings, worst decision,
+	 * exposure, class): all its action depends on (risk.h) */
+	struct eol_memo {
+		int rc;
+		uint8_t action;
+		uint8_t known;
+	} eol[2][2][_FLW_RISK_DECISION_MAX][_FLW_RISK_EXPOSURE_MAX][CLS_OTHER + 1];
 	struct flw_diag *diag;
 };
 
@@ -174,7 +181,7 @@ void flw_assessment_free(struct flw_assessment *a)
 	flw_free(a->segs);
 	flw_free(a->risks);
 	flw_free(a->rkeys);
-	flw_free(a->rkev_due);
+	flw_free(a->rinfo);
 	flw_free(a->groups);
 	flw_free(a->gitems);
 	flw_free(a->hwc);
@@ -768,7 +775,10 @@ static int risk_compute(struct run *r, const struct rkey *k, const char *class_n
 {
 	struct flw_assessment *a = r->a;
 	const struct flw_vuln_entry *e = a->cves[k->cve].e;
+	struct flw_risk_result *rr = &a->risks[a->n_risks];
+	struct rinfo *ri = &a->rinfo[a->n_risks];
 	struct flw_risk_input in;
+	int rc;
 
 	memset(&in, 0, sizeof(in));
 	if (e)
@@ -779,8 +789,17 @@ static int risk_compute(struct run *r, const struct rkey *k, const char *class_n
 	in.confidence = (enum flw_match_confidence)k->conf;
 	in.first_seen_ms = a->now;
 	in.now_ms = a->now;
-	a->rkev_due[a->n_risks] = in.kev_due_ms;
-	return flw_risk_assess(&a->pol, &in, &a->risks[a->n_risks], r->diag);
+	rc = flw_risk_assess(&a->pol, &in, rr, r->diag);
+	if (rc != 0)
+		return rc;
+	ri->cls = rr->cls;
+	ri->kev_due_ms = in.kev_due_ms;
+	ri->due_ms = rr->deadline.due_ms;
+	ri->days = rr->deadline.days;
+	ri->score = rr->score;
+	ri->decision = (uint8_t)rr->decision;
+	ri->overdue = (uint8_t)rr->deadline.overdue;
+	return 0;
 }
 
 static int risk_get(struct run *r, const struct rkey *k, const char *class_name, uint32_t *out)
@@ -797,7 +816,7 @@ static int risk_get(struct run *r, const struct rkey *k, const char *class_name,
 	if (map_reserve(&a->risk_map) != 0 ||
 	    grow(&a->risks, &a->cap_risks, a->n_risks, sizeof(*a->risks)) != 0 ||
 	    grow(&a->rkeys, &a->cap_rkeys, a->n_risks, sizeof(*a->rkeys)) != 0 ||
-	    grow(&a->rkev_due, &a->cap_rkev, a->n_risks, sizeof(*a->rkev_due)) != 0)
+	    grow(&a->rinfo, &a->cap_rinfo, a->n_risks, sizeof(*a->rinfo)) != 0)
 		return FLW_ENOMEM;
 	rc = risk_compute(r, k, class_name);
 	if (rc != 0)
@@ -976,7 +995,7 @@ static int prior_seen(struct run *r, const struct mprior *p, uint32_t risk, uint
 {
 	struct flw_assessment *a = r->a;
 	struct flw_finding_event_data ev = { FLW_FINDING_EV_SEEN, a->now, NULL, NULL, 0 };
-	const struct flw_risk_result *rr = &a->risks[risk];
+	const struct rinfo *ri = &a->rinfo[risk];
 	uint32_t *memo = p->pl ? &r->lmemo[p->pl - r->prev->lives] : NULL;
 	struct flw_risk_deadline dl;
 	struct flw_finding_life l;
@@ -1004,8 +1023,8 @@ static int prior_seen(struct run *r, const struct mprior *p, uint32_t risk, uint
 		                   ? FLW_ASSESS_REOPENED
 		                   : FLW_ASSESS_STILL;
 	}
-	rc = flw_risk_deadline(&a->pol, rr->cls, rr->decision, v.first_seen_ms, a->rkev_due[risk],
-	                       a->now, &dl);
+	rc = flw_risk_deadline(&a->pol, ri->cls, (enum flw_risk_decision)ri->decision,
+	                       v.first_seen_ms, ri->kev_due_ms, a->now, &dl);
 	if (rc == 0)
 		rc = flw_assess__life_get(a, &v, out);
 	if (rc == 0 && memo)
@@ -1260,24 +1279,31 @@ static int device_merge(struct run *r, size_t i, uint32_t g, const struct gkey *
 	return rc ? rc : device_store(r, g, n_items, n_tail, out);
 }
 
-static int device_eol(struct run *r, size_t i, struct flw_assess_device_result *dr)
+/* end of life of device i (class cls as its group has it): asked of flw_eol_recommend once
+ * per memo key, the reasons (formatted text) are not kept */
+static int device_eol(struct run *r, size_t i, uint16_t cls, struct flw_assess_device_result *dr)
 {
 	const struct flw_assess_device *d = &r->in->devices[i];
+	int past = d->support_end_ms > 0 && r->a->now > d->support_end_ms;
+	struct eol_memo *m = &r->eol[past][dr->n_open > 0][dr->worst][d->exposure][cls];
 	struct flw_eol_input in;
 	struct flw_eol_result res;
-	int rc;
 
-	memset(&in, 0, sizeof(in));
-	in.support_end_ms = d->support_end_ms;
-	in.now_ms = r->a->now;
-	in.n_open = dr->n_open;
-	in.worst_decision = dr->worst;
-	in.exposure = d->exposure;
-	in.class_name = d->class_name;
-	rc = flw_eol_recommend(r->in->policy, &in, &res);
-	dr->eol = rc == 0 ? res.action : FLW_EOL_NONE;
+	if (!m->known) {
+		memset(&in, 0, sizeof(in));
+		in.support_end_ms = d->support_end_ms;
+		in.now_ms = r->a->now;
+		in.n_open = dr->n_open;
+		in.worst_decision = dr->worst;
+		in.exposure = d->exposure;
+		in.class_name = d->class_name;
+		m->rc = flw_eol_recommend(r->in->policy, &in, &res);
+		m->action = (uint8_t)(m->rc == 0 ? res.action : FLW_EOL_NONE);
+		m->known = 1;
+	}
+	dr->eol = (enum flw_eol_action)m->action;
 	r->a->st.eol_devices += dr->eol != FLW_EOL_NONE;
-	return rc;
+	return m->rc;
 }
 
 /* device i takes shape s: its place in the finding index, its summary, end of life */
@@ -1301,7 +1327,7 @@ static int device_place(struct run *r, size_t i, uint32_t g, uint32_t s)
 	a->st.fixed += sh->n_fixed;
 	a->st.accepted += sh->n_accepted;
 	a->st.overdue += sh->n_overdue;
-	return device_eol(r, i, dr);
+	return device_eol(r, i, a->groups[g].k.cls, dr);
 }
 
 static int device_key(struct run *r, const struct flw_assess_device *d, struct gkey *k)

@@ -176,6 +176,17 @@ struct rkey {
 	uint8_t exposure;
 };
 
+/* what findings need of a risk result, packed (a result is 3 KiB with its reasons) */
+struct rinfo {
+	const struct flw_risk_class *cls; /* in the assessment's policy copy */
+	int64_t kev_due_ms;               /* KEV due date given to the deadline */
+	int64_t due_ms;                   /* deadline of a finding first seen now */
+	uint32_t days;                    /* policy days its deadline applies */
+	uint32_t score;
+	uint8_t decision; /* enum flw_risk_decision */
+	uint8_t overdue;  /* of a finding first seen now */
+};
+
 struct gkey {
 	uint32_t rel;
 	uint32_t hw;
@@ -294,8 +305,8 @@ struct flw_assessment {
 	struct map seg_map;
 	struct flw_risk_result *risks;
 	struct rkey *rkeys;
-	int64_t *rkev_due;
-	size_t n_risks, cap_risks, cap_rkeys, cap_rkev;
+	struct rinfo *rinfo;
+	size_t n_risks, cap_risks, cap_rkeys, cap_rinfo;
 	struct map risk_map;
 	struct group *groups;
 	size_t n_groups, cap_groups;

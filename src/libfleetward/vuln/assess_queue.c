@@ -214,7 +214,7 @@ static int qfix_eq(const void *ctx, uint32_t v)
 
 /* n devices more for which rel fixes pair */
 static int fix_add(struct queue_run *q, uint32_t rel, uint64_t pair, const struct hit *h,
-                   const struct flw_risk_result *rr, size_t n)
+                   const struct rinfo *ri, size_t n)
 {
 	struct qfix key = { rel, pair, { 0 } };
 	const struct qfix *ctx[2] = { &key, q->fixes };
@@ -230,8 +230,8 @@ static int fix_add(struct queue_run *q, uint32_t rel, uint64_t pair, const struc
 			return FLW_ENOMEM;
 		key.pub.cve_id = h->pub.cve_id;
 		key.pub.component_name = h->pub.component_name;
-		key.pub.decision = rr->decision;
-		key.pub.score = rr->score;
+		key.pub.decision = (enum flw_risk_decision)ri->decision;
+		key.pub.score = ri->score;
 		q->fixes[q->n_fixes] = key;
 		ctx[1] = q->fixes;
 		(void)map_find(&q->fix_map, hh, qfix_eq, ctx, &slot);
@@ -240,10 +240,10 @@ static int fix_add(struct queue_run *q, uint32_t rel, uint64_t pair, const struc
 	}
 	f = &q->fixes[v].pub;
 	f->n_devices += n;
-	if (rr->decision > f->decision)
-		f->decision = rr->decision;
-	if (rr->score > f->score)
-		f->score = rr->score;
+	if ((int)ri->decision > (int)f->decision)
+		f->decision = (enum flw_risk_decision)ri->decision;
+	if (ri->score > f->score)
+		f->score = ri->score;
 	return 0;
 }
 
@@ -260,20 +260,20 @@ static int shape_fixes(struct queue_run *q, uint32_t s, uint32_t rel, size_t n)
 	flw_assess__shape_begin(&it, a, s, 0);
 	while (rc == 0 && flw_assess__shape_next(&it, &f)) {
 		const struct hit *h = &a->hits[f.hit];
-		const struct flw_risk_result *rr;
+		const struct rinfo *ri;
 		uint64_t pair = hit_pair(h);
 
 		if (f.life->state != FLW_FINDING_OPEN || f.risk == NONE ||
 		    flw_assess__carries(a, rel, pair))
 			continue;
-		rr = &a->risks[f.risk];
-		rc = fix_add(q, rel, pair, h, rr, n);
+		ri = &a->rinfo[f.risk];
+		rc = fix_add(q, rel, pair, h, ri, n);
 		p->n_findings += n;
 		any++;
-		if (rr->decision > p->decision ||
-		    (rr->decision == p->decision && rr->score > p->score)) {
-			p->decision = rr->decision;
-			p->score = rr->score;
+		if ((int)ri->decision > (int)p->decision ||
+		    ((int)ri->decision == (int)p->decision && ri->score > p->score)) {
+			p->decision = (enum flw_risk_decision)ri->decision;
+			p->score = ri->score;
 		}
 	}
 	p->n_devices += any > 0 ? n : 0;

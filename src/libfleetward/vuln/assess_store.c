@@ -17,6 +17,8 @@
 
 #include "vuln/assess_private.h"
 
+#define DAY_MS (86400LL * 1000)
+
 /* ---- lifecycles ----------------------------------------------------------------------- */
 
 struct life_ctx {
@@ -229,27 +231,49 @@ int flw_assess__shape_next(struct shape_it *it, struct sfind *out)
 	return 1;
 }
 
-/* due date and overdue of a finding with this risk and lifecycle: a finding first seen now
- * has its risk's deadline; others are computed from their first seen */
+/* Due date and overdue of a finding with this risk and lifecycle: a finding first seen now
+ * has its risk's deadline; others follow flw_risk_deadline's rule (risk.h: the days its risk
+ * result applied, from first seen; a KEV due date that is earlier replaces it). The rule is
+ * applied here because it runs for every finding read (a call costs more than the rest of
+ * the read); shape_summarise() checks it against flw_risk_deadline in debug builds. */
 static void due_of(const struct flw_assessment *a, uint32_t risk, const struct life *l,
                    int64_t *due_out, uint8_t *overdue_out)
 {
-	const struct flw_risk_result *rr;
-	struct flw_risk_deadline dl;
+	const struct rinfo *ri;
+	int64_t due;
 
 	*due_out = 0;
 	*overdue_out = 0;
 	if (risk == NONE)
 		return;
-	rr = &a->risks[risk];
-	if (l->first_seen_ms == a->now)
-		dl = rr->deadline;
-	else if (flw_risk_deadline(&a->pol, rr->cls, rr->decision, l->first_seen_ms,
-	                           a->rkev_due[risk], a->now, &dl) != 0)
-		return; /* cannot happen: the run computed it with the same input */
-	*due_out = dl.due_ms;
-	*overdue_out = (uint8_t)(l->state == FLW_FINDING_OPEN && dl.overdue);
+	ri = &a->rinfo[risk];
+	if (l->first_seen_ms == a->now) {
+		*due_out = ri->due_ms;
+		*overdue_out = (uint8_t)(l->state == FLW_FINDING_OPEN && ri->overdue);
+		return;
+	}
+	due = l->first_seen_ms > 0 ? l->first_seen_ms + (int64_t)ri->days * DAY_MS : 0;
+	if (ri->kev_due_ms > 0 && (due == 0 || ri->kev_due_ms < due))
+		due = ri->kev_due_ms;
+	*due_out = due;
+	*overdue_out = (uint8_t)(l->state == FLW_FINDING_OPEN && due > 0 && a->now > due);
 }
+
+#ifndef NDEBUG
+/* due_of() agrees with flw_risk_deadline (debug builds) */
+static int due_checked(const struct flw_assessment *a, uint32_t risk, const struct life *l)
+{
+	const struct rinfo *ri = &a->rinfo[risk];
+	struct flw_risk_deadline dl;
+	int64_t due;
+	uint8_t overdue;
+
+	due_of(a, risk, l, &due, &overdue);
+	return flw_risk_deadline(&a->pol, ri->cls, (enum flw_risk_decision)ri->decision,
+	                         l->first_seen_ms, ri->kev_due_ms, a->now, &dl) == 0 &&
+	       dl.due_ms == due && (l->state == FLW_FINDING_OPEN && dl.overdue) == overdue;
+}
+#endif
 
 void flw_assess__materialise(const struct flw_assessment *a, uint32_t device, const struct sfind *s,
                              struct flw_assess_finding *out)
@@ -297,22 +321,23 @@ static void shape_summarise(const struct flw_assessment *a, uint32_t shape)
 	s->worst = (uint8_t)FLW_RISK_TRACK;
 	flw_assess__shape_begin(&it, a, shape, 0);
 	while (flw_assess__shape_next(&it, &f)) {
-		const struct flw_risk_result *rr;
+		const struct rinfo *ri;
 		int64_t due;
 		uint8_t overdue;
 
 		due_of(a, f.risk, f.life, &due, &overdue);
+		assert(f.risk == NONE || due_checked(a, f.risk, f.life));
 		s->n_fixed += f.life->state == FLW_FINDING_FIXED;
 		s->n_accepted += f.life->state == FLW_FINDING_ACCEPTED;
 		s->n_overdue += overdue;
 		if (f.life->state != FLW_FINDING_OPEN || f.risk == NONE)
 			continue;
-		rr = &a->risks[f.risk];
+		ri = &a->rinfo[f.risk];
 		s->n_open++;
-		if ((unsigned)rr->decision > s->worst ||
-		    ((unsigned)rr->decision == s->worst && rr->score > s->worst_score)) {
-			s->worst = (uint8_t)rr->decision;
-			s->worst_score = rr->score;
+		if (ri->decision > s->worst ||
+		    (ri->decision == s->worst && ri->score > s->worst_score)) {
+			s->worst = ri->decision;
+			s->worst_score = ri->score;
 		}
 	}
 }
