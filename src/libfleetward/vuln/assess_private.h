@@ -388,9 +388,6 @@ void flw_assess__shape_begin(struct shape_it *it, const struct flw_assessment *a
                              size_t j);
 /* 1 and *out = finding j (then j + 1 on the next call), 0 past the end */
 int flw_assess__shape_next(struct shape_it *it, struct sfind *out);
-/* The finding as the API reports it (due date and overdue derived on read). */
-void flw_assess__materialise(const struct flw_assessment *a, uint32_t device, const struct sfind *s,
-                             struct flw_assess_finding *out);
 
 /* ---- assess_queue.c ------------------------------------------------------------------- */
 

@@ -177,14 +177,29 @@ int flw_assess__tail_get(struct flw_assessment *a, const struct tent *e, size_t 
 
 /* ---- reading a shape ------------------------------------------------------------------ */
 
+/* the run of runs[0..n) holding item j: the first one ending after it */
+static size_t run_at(const struct lrun *runs, size_t n, size_t j)
+{
+	size_t lo = 0;
+	size_t hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (runs[mid].end <= j)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 void flw_assess__shape_begin(struct shape_it *it, const struct flw_assessment *a, uint32_t shape,
                              size_t j)
 {
 	const struct shape *s = &a->shapes[shape];
 	const struct group *g = &a->groups[s->group];
 	const struct pattern *p = &a->pats[s->pat];
-	size_t lo = 0;
-	size_t hi = p->n_runs;
 
 	it->a = a;
 	it->items = &a->gitems[g->first];
@@ -193,15 +208,7 @@ void flw_assess__shape_begin(struct shape_it *it, const struct flw_assessment *a
 	it->n_items = g->n;
 	it->n = s->n;
 	it->j = j;
-	while (lo < hi) { /* the first run ending after j */
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (it->runs[mid].end <= j)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	it->run = lo;
+	it->run = run_at(it->runs, p->n_runs, j);
 }
 
 int flw_assess__shape_next(struct shape_it *it, struct sfind *out)
@@ -275,15 +282,11 @@ static int due_checked(const struct flw_assessment *a, uint32_t risk, const stru
 }
 #endif
 
-void flw_assess__materialise(const struct flw_assessment *a, uint32_t device, const struct sfind *s,
-                             struct flw_assess_finding *out)
+/* the fields of a finding that come from its device and lifecycle */
+static void finding_life(uint32_t device, const struct life *l, struct flw_assess_finding *out)
 {
-	const struct life *l = s->life;
-
 	memset(out, 0, sizeof(*out));
 	out->device = device;
-	out->hit = s->hit;
-	out->risk = s->risk;
 	out->state = l->state;
 	out->change = l->change;
 	out->reopen_count = l->reopen_count;
@@ -292,9 +295,17 @@ void flw_assess__materialise(const struct flw_assessment *a, uint32_t device, co
 	out->fixed_ms = l->fixed_ms;
 	out->updated_ms = l->updated_ms;
 	out->accept_expiry_ms = l->accept_expiry_ms;
-	due_of(a, s->risk, l, &out->due_ms, &out->overdue);
-	out->fix_release = s->fix;
-	out->fix_available_ms = s->fix == NONE ? 0 : a->rels[s->fix].released_ms;
+}
+
+/* the fields that come from its item (with due date and overdue) */
+static void finding_item(const struct flw_assessment *a, const struct life *l, uint32_t hit,
+                         uint32_t risk, uint32_t fix, struct flw_assess_finding *out)
+{
+	out->hit = hit;
+	out->risk = risk;
+	due_of(a, risk, l, &out->due_ms, &out->overdue);
+	out->fix_release = fix;
+	out->fix_available_ms = fix == NONE ? 0 : a->rels[fix].released_ms;
 }
 
 /* ---- shapes --------------------------------------------------------------------------- */
@@ -413,12 +424,48 @@ static size_t device_of(const struct flw_assessment *a, size_t i)
 	return lo - 1; /* i < n_f, so device 0 starts at or before it */
 }
 
+/* findings j.. of device d, at most n, into out; returns how many (a run of items shares its
+ * lifecycle's fields) */
+static size_t device_findings(const struct flw_assessment *a, size_t d, size_t j, size_t n,
+                              struct flw_assess_finding *out)
+{
+	const struct shape *s = &a->shapes[a->dev_shape[d]];
+	const struct group *g = &a->groups[s->group];
+	const struct pattern *p = &a->pats[s->pat];
+	const struct lrun *runs = &a->runs[p->run0];
+	const struct tent *te = &a->tents[a->tails[s->tail].ent0];
+	size_t end = s->n - j < n ? s->n : j + n;
+	size_t run = run_at(runs, p->n_runs, j);
+	size_t k = 0;
+
+	while (j < end && j < g->n) {
+		const struct life *l = &a->lives[runs[run].life];
+		struct flw_assess_finding t;
+
+		finding_life((uint32_t)d, l, &t);
+		for (; j < end && j < runs[run].end; j++, k++) {
+			const struct gitem *gi = &a->gitems[g->first + j];
+
+			out[k] = t;
+			finding_item(a, l, gi->hit, gi->risk, gi->fix, &out[k]);
+		}
+		run++;
+	}
+	for (; j < end; j++, k++) {
+		const struct tent *e = &te[j - g->n];
+		const struct life *l = &a->lives[e->life];
+
+		finding_life((uint32_t)d, l, &out[k]);
+		finding_item(a, l, e->hit, e->risk, e->fix, &out[k]);
+	}
+	return k;
+}
+
 int flw_assessment_findings_get(const struct flw_assessment *a, size_t i, size_t n,
                                 struct flw_assess_finding *out)
 {
-	struct shape_it it;
-	struct sfind s;
 	size_t d;
+	size_t j;
 	size_t k;
 
 	if (i > a->n_f || n > a->n_f - i)
@@ -426,14 +473,9 @@ int flw_assessment_findings_get(const struct flw_assessment *a, size_t i, size_t
 	if (n == 0)
 		return 0;
 	d = device_of(a, i);
-	flw_assess__shape_begin(&it, a, a->dev_shape[d], i - a->devs[d].first);
-	for (k = 0; k < n; k++) {
-		while (!flw_assess__shape_next(&it, &s)) { /* next device with findings */
-			d++;
-			flw_assess__shape_begin(&it, a, a->dev_shape[d], 0);
-		}
-		flw_assess__materialise(a, (uint32_t)d, &s, &out[k]);
-	}
+	j = i - a->devs[d].first;
+	for (k = 0; k < n; d++, j = 0) /* devices without findings give none */
+		k += device_findings(a, d, j, n - k, &out[k]);
 	return 0;
 }
 
