@@ -856,13 +856,17 @@ struct gkey_ctx {
 	const struct gkey *k;
 };
 
+static int gkey_same(const struct gkey *x, const struct gkey *y)
+{
+	return x->rel == y->rel && x->hw == y->hw && x->seg == y->seg && x->cls == y->cls &&
+	       x->exposure == y->exposure;
+}
+
 static int gkey_eq(const void *ctx, uint32_t v)
 {
 	const struct gkey_ctx *c = ctx;
-	const struct gkey *x = &c->tab[v].k;
 
-	return x->rel == c->k->rel && x->hw == c->k->hw && x->seg == c->k->seg &&
-	       x->cls == c->k->cls && x->exposure == c->k->exposure;
+	return gkey_same(&c->tab[v].k, c->k);
 }
 
 static int group_build(struct run *r, const struct gkey *k, const char *class_name)
@@ -1395,7 +1399,12 @@ static int project_device(struct run *r, size_t i, uint32_t pdev)
 	uint32_t s = NONE;
 	int rc;
 
-	if ((rc = device_key(r, d, &k)) != 0 || (rc = group_get(r, &k, d->class_name, &g)) != 0)
+	if ((rc = device_key(r, d, &k)) != 0)
+		return rc;
+	if (from_prev && r->pmemo[ps].group != NONE &&
+	    gkey_same(&a->groups[r->pmemo[ps].group].k, &k))
+		g = r->pmemo[ps].group; /* the group of the last device with this prev shape */
+	else if ((rc = group_get(r, &k, d->class_name, &g)) != 0)
 		return rc;
 	plain = plain && (from_prev || d->n_priors == 0);
 	if (plain)
