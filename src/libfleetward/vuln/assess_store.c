@@ -202,9 +202,9 @@ void flw_assess__shape_begin(struct shape_it *it, const struct flw_assessment *a
 	const struct pattern *p = &a->pats[s->pat];
 
 	it->a = a;
-	it->items = &a->gitems[g->first];
-	it->runs = &a->runs[p->run0];
-	it->tents = &a->tents[a->tails[s->tail].ent0];
+	it->items = a->gitems ? &a->gitems[g->first] : NULL; /* tables stay NULL while empty */
+	it->runs = a->runs ? &a->runs[p->run0] : NULL;
+	it->tents = a->tents ? &a->tents[a->tails[s->tail].ent0] : NULL;
 	it->n_items = g->n;
 	it->n = s->n;
 	it->j = j;
@@ -432,8 +432,8 @@ static size_t device_findings(const struct flw_assessment *a, size_t d, size_t j
 	const struct shape *s = &a->shapes[a->dev_shape[d]];
 	const struct group *g = &a->groups[s->group];
 	const struct pattern *p = &a->pats[s->pat];
-	const struct lrun *runs = &a->runs[p->run0];
-	const struct tent *te = &a->tents[a->tails[s->tail].ent0];
+	const struct lrun *runs = a->runs ? &a->runs[p->run0] : NULL;
+	const struct tent *te = a->tents ? &a->tents[a->tails[s->tail].ent0] : NULL;
 	size_t end = s->n - j < n ? s->n : j + n;
 	size_t run = run_at(runs, p->n_runs, j);
 	size_t k = 0;
