@@ -156,6 +156,9 @@ struct run {
 		uint8_t action;
 		uint8_t known;
 	} eol[2][2][_FLW_RISK_DECISION_MAX][_FLW_RISK_EXPOSURE_MAX][CLS_OTHER + 1];
+	uint32_t *xcomps; /* device extras, [xoff[d], xoff[d + 1]) */
+	size_t *xoff;
+	size_t n_x, cap_x;
 	struct flw_diag *diag;
 };
 
@@ -190,11 +193,8 @@ void flw_assessment_free(struct flw_assessment *a)
 	flw_free(a->order);
 	flw_free(a->pos);
 	flw_free(a->line_end);
-	flw_free(a->xcomps);
-	flw_free(a->xoff);
 	flw_free(a->devs);
 	flw_free(a->dev_ids);
-	flw_free(a->dev_rel);
 	flw_assess__store_free(a);
 	map_done(&a->cve_map);
 	map_done(&a->name_map);
@@ -436,26 +436,24 @@ static int load_devices(struct run *r)
 
 	a->devs = flw_calloc(nd, sizeof(*a->devs));
 	a->dev_ids = flw_calloc(nd, sizeof(*a->dev_ids));
-	a->dev_rel = flw_calloc(nd, sizeof(*a->dev_rel));
-	a->xoff = flw_calloc(nd + 1, sizeof(*a->xoff));
 	a->dev_shape = flw_calloc(nd, sizeof(*a->dev_shape));
-	if (!a->devs || !a->dev_ids || !a->dev_rel || !a->xoff || !a->dev_shape)
+	r->xoff = flw_calloc(nd + 1, sizeof(*r->xoff));
+	if (!a->devs || !a->dev_ids || !a->dev_shape || !r->xoff)
 		return FLW_ENOMEM;
 	for (i = 0; rc == 0 && i < in->n_devices; i++) {
 		const struct flw_assess_device *d = &in->devices[i];
 		size_t k;
 
 		a->dev_ids[i] = arena_str(&a->ar, d->id, &rc);
-		a->dev_rel[i] = (uint32_t)d->release;
-		a->xoff[i] = a->n_x;
+		r->xoff[i] = r->n_x;
 		for (k = 0; rc == 0 && k < d->n_extra; k++) {
-			rc = grow(&a->xcomps, &a->cap_x, a->n_x, sizeof(*a->xcomps));
+			rc = grow(&r->xcomps, &r->cap_x, r->n_x, sizeof(*r->xcomps));
 			if (rc == 0)
-				rc = intern_components(r, &d->extra[k], 1, &a->xcomps[a->n_x]);
-			a->n_x += rc == 0;
+				rc = intern_components(r, &d->extra[k], 1, &r->xcomps[r->n_x]);
+			r->n_x += rc == 0;
 		}
 	}
-	a->xoff[in->n_devices] = a->n_x;
+	r->xoff[in->n_devices] = r->n_x;
 	a->n_devs = in->n_devices;
 	return rc;
 }
@@ -1104,8 +1102,8 @@ static int device_items(struct run *r, size_t i, uint32_t g, const struct gkey *
 		r->mi[j].pair = hit_pair(&a->hits[r->mi[j].it.hit]);
 		r->mi[j].life = NONE;
 	}
-	for (j = a->xoff[i]; rc == 0 && j < a->xoff[i + 1]; j++) {
-		const struct comp *c = &a->comps[a->xcomps[j]];
+	for (j = r->xoff[i]; rc == 0 && j < r->xoff[i + 1]; j++) {
+		const struct comp *c = &a->comps[r->xcomps[j]];
 
 		for (h = 0; rc == 0 && h < c->nhit; h++) {
 			struct gitem it;
@@ -1173,7 +1171,8 @@ static int priors_input(struct run *r, size_t i, uint32_t pdev, size_t *n_out)
 {
 	struct flw_assessment *a = r->a;
 	const struct flw_assess_device *d = &r->in->devices[i];
-	uint32_t r_open = pdev != NONE ? r->tr_rel[r->prev->dev_rel[pdev]] : NONE;
+	const struct flw_assessment *p = r->prev;
+	uint32_t r_open = pdev != NONE ? r->tr_rel[p->groups[p->devs[pdev].group].k.rel] : NONE;
 	uint32_t cve;
 	uint32_t name;
 	size_t k;
@@ -1392,7 +1391,7 @@ static int project_device(struct run *r, size_t i, uint32_t pdev)
 	struct flw_assessment *a = r->a;
 	const struct flw_assess_device *d = &r->in->devices[i];
 	int from_prev = pdev != NONE && !d->priors_override;
-	int plain = a->xoff[i] == a->xoff[i + 1];
+	int plain = r->xoff[i] == r->xoff[i + 1];
 	uint32_t ps = from_prev ? r->prev->dev_shape[pdev] : NONE;
 	struct gkey k;
 	uint32_t g;
@@ -1542,6 +1541,8 @@ static void run_done(struct run *r)
 	flw_free(r->tr_cve);
 	flw_free(r->tr_name);
 	flw_free(r->tr_rel);
+	flw_free(r->xcomps);
+	flw_free(r->xoff);
 	flw_free(r->pmemo);
 	flw_free(r->lmemo);
 	flw_free(r->mi);

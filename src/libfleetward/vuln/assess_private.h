@@ -324,12 +324,8 @@ struct flw_assessment {
 	uint32_t *order;    /* releases by (line, released_ms, index) */
 	uint32_t *pos;      /* release -> position in order */
 	uint32_t *line_end; /* position -> end of its line in order */
-	uint32_t *xcomps;   /* device extras, [xoff[d], xoff[d + 1]) */
-	size_t *xoff;
-	size_t n_x, cap_x;
 	struct flw_assess_device_result *devs;
 	const char **dev_ids;
-	uint32_t *dev_rel;
 	uint32_t *dev_shape;
 	size_t n_devs;
 	size_t n_f;
