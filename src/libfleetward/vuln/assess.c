@@ -145,6 +145,12 @@ struct run {
 	size_t cap_mi;
 	struct mprior *mp;
 	size_t cap_mp;
+	/* r->mi by pair (open addressing, chains in item order), built for a device whose
+	 * priors are not in item order */
+	uint32_t *ix_slot;
+	uint32_t *ix_next;
+	size_t cap_slot, cap_next, ix_mask;
+	int ix_built;
 	struct tent *te;
 	size_t cap_te;
 	struct lrun *lr;
@@ -1202,19 +1208,55 @@ static int priors_input(struct run *r, size_t i, uint32_t pdev, size_t *n_out)
 	return rc;
 }
 
-/* the item prior k is seen as: k itself when it matches (same order as before), else the
- * first item not matched yet with the same (CVE, component name); n when there is none */
-static size_t prior_match(const struct run *r, size_t n, size_t k)
+/* slot of pair in the index over r->mi */
+static size_t ix_find(const struct run *r, uint64_t pair)
 {
-	uint64_t pair = r->mp[k].pair;
+	size_t s = (size_t)mix(pair) & r->ix_mask;
+
+	while (r->ix_slot[s] != NONE && r->mi[r->ix_slot[s]].pair != pair)
+		s = (s + 1) & r->ix_mask;
+	return s;
+}
+
+/* index r->mi[0..n) by pair: each slot heads the chain of its items, in item order */
+static int ix_build(struct run *r, size_t n)
+{
+	size_t cap = 16;
 	size_t j;
 
+	while (cap < 2 * n)
+		cap *= 2;
+	if (reserve(&r->ix_slot, &r->cap_slot, cap, sizeof(*r->ix_slot)) != 0 ||
+	    reserve(&r->ix_next, &r->cap_next, n, sizeof(*r->ix_next)) != 0)
+		return FLW_ENOMEM;
+	memset(r->ix_slot, 0xff, cap * sizeof(*r->ix_slot));
+	r->ix_mask = cap - 1;
+	for (j = n; j-- > 0;) {
+		size_t s = ix_find(r, r->mi[j].pair);
+
+		r->ix_next[j] = r->ix_slot[s];
+		r->ix_slot[s] = (uint32_t)j;
+	}
+	r->ix_built = 1;
+	return 0;
+}
+
+/* the item prior k is seen as (*out): k itself when it matches (same order as before), else
+ * the first item not matched yet with the same (CVE, component name); n when there is none */
+static int prior_match(struct run *r, size_t n, size_t k, size_t *out)
+{
+	uint64_t pair = r->mp[k].pair;
+	uint32_t j;
+
+	*out = k;
 	if (k < n && r->mi[k].life == NONE && r->mi[k].pair == pair)
-		return k;
-	for (j = 0; j < n; j++)
-		if (r->mi[j].life == NONE && r->mi[j].pair == pair)
-			return j;
-	return n;
+		return 0;
+	if (!r->ix_built && ix_build(r, n) != 0)
+		return FLW_ENOMEM;
+	for (j = r->ix_slot[ix_find(r, pair)]; j != NONE && r->mi[j].life != NONE;)
+		j = r->ix_next[j];
+	*out = j == NONE ? n : j;
+	return 0;
 }
 
 /* the device's items with lifecycles (r->mi[0..n_g) group items, then extras) and its
@@ -1271,9 +1313,12 @@ static int device_merge(struct run *r, size_t i, uint32_t g, const struct gkey *
 	n_tail = n_items - a->groups[g].n;
 	if (reserve(&r->te, &r->cap_te, n_tail + n_pri, sizeof(*r->te)) != 0)
 		return FLW_ENOMEM;
+	r->ix_built = 0;
 	for (kk = 0; rc == 0 && kk < n_pri; kk++) {
-		size_t j = prior_match(r, n_items, kk);
+		size_t j;
 
+		if ((rc = prior_match(r, n_items, kk, &j)) != 0)
+			break;
 		if (j < n_items)
 			rc = prior_seen(r, &r->mp[kk], r->mi[j].it.risk, &r->mi[j].life);
 		else
@@ -1547,6 +1592,8 @@ static void run_done(struct run *r)
 	flw_free(r->lmemo);
 	flw_free(r->mi);
 	flw_free(r->mp);
+	flw_free(r->ix_slot);
+	flw_free(r->ix_next);
 	flw_free(r->te);
 	flw_free(r->lr);
 }
