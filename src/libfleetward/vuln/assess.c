@@ -1020,6 +1020,11 @@ static int prior_seen(struct run *r, const struct mprior *p, uint32_t risk, uint
 		v.change = FLW_ASSESS_STILL;
 		v.updated_ms = ev.at_ms;
 		v.accept_expiry_ms = 0;
+	} else if (p->in && p->in->state == FLW_FINDING_OPEN && p->in->updated_ms <= ev.at_ms &&
+	           flw_finding_next(FLW_FINDING_OPEN, FLW_FINDING_EV_SEEN) == FLW_FINDING_OPEN) {
+		life_from(p->in, &v); /* the same without copying the acceptance texts */
+		v.change = FLW_ASSESS_STILL;
+		v.updated_ms = ev.at_ms;
 	} else {
 		prior_life(p, &l);
 		rc = flw_finding_apply(&l, &ev, r->diag);
