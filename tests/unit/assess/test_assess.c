@@ -930,6 +930,35 @@ static void test_findings_range(void **state)
 	flw_vuln_db_free(db);
 }
 
+static void test_policy_copied(void **state)
+{
+	struct flw_vuln_db *db = NULL;
+	struct flw_vuln_index *idx = NULL;
+	struct flw_risk_policy local = policy;
+	struct flw_assess_device d = dev("d", 0);
+	struct flw_assess_input in;
+	struct flw_assessment *a;
+	struct flw_assessment *b;
+	const struct flw_assess_finding *f;
+
+	(void)state;
+	db_load(&db, &idx, NULL, 0);
+	d.class_name = FLW_RISK_CLASS_SAFETY;
+	in = input(db, idx, &d, 1, T0);
+	in.policy = &local;
+	a = run(&in, NULL, NULL, 0);
+	in.now_ms = T0 + DAY;
+	b = run(&in, a, NULL, 0);
+	memset(&local, 0xa5, sizeof(local)); /* the caller's policy is gone */
+	f = find(b, 0, "CVE-2023-0286", "openssl");
+	assert_string_equal(flw_assessment_risk(b, f->risk)->cls->name, FLW_RISK_CLASS_SAFETY);
+	assert_true(f->due_ms == T0 + 7 * DAY); /* from first seen, safety-critical days */
+	flw_assessment_free(a);
+	flw_assessment_free(b);
+	flw_vuln_index_free(idx);
+	flw_vuln_db_free(db);
+}
+
 /* ---- allocation failures -------------------------------------------------------------- */
 
 struct torture {
@@ -998,6 +1027,7 @@ int main(void)
 		cmocka_unit_test(test_fix_release),
 		cmocka_unit_test(test_priors_override),
 		cmocka_unit_test(test_findings_range),
+		cmocka_unit_test(test_policy_copied),
 		cmocka_unit_test(test_patch_queue),
 		cmocka_unit_test(test_eol),
 		cmocka_unit_test(test_bad_input),
