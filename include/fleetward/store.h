@@ -463,8 +463,8 @@ FLW_EXPORT FLW_WARN_UNUSED int flw_store_feed_add(struct flw_store *s,
                                                   const struct flw_feed_import *f,
                                                   const struct flw_audit *audit, int64_t *id_out,
                                                   int *existed_out, struct flw_diag *diag);
-/* Every import in id order, in one read transaction. A nonzero return from fn stops and is
- * returned. fn must not call the store s (it runs inside the read). */
+/* Every import in id order (read in one read transaction that has ended when fn runs, so fn
+ * may take long and may use s). A nonzero return from fn stops and is returned. */
 typedef int (*flw_store_feed_fn)(const struct flw_feed_import *f, void *ctx);
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_feed_each(struct flw_store *s, flw_store_feed_fn fn,
                                                    void *ctx, struct flw_diag *diag);

@@ -2656,22 +2656,58 @@ static int feed_row(sqlite3_stmt *st, struct flw_feed_import *f, struct flw_diag
 	return col_text(st, 6, f->stats, sizeof(f->stats), diag);
 }
 
-static int sq_feed_each(struct flw_store *s, flw_store_feed_fn fn, void *ctx, struct flw_diag *diag)
+/* Every import row into a new array (*out, *n_out), in one read transaction */
+static int feed_rows(struct sq_store *q, struct flw_feed_import **out, size_t *n_out,
+                     struct flw_diag *diag)
 {
-	struct sq_store *q = sq(s);
-	struct flw_feed_import f;
+	struct flw_feed_import *v = NULL;
+	struct flw_feed_import *grown;
 	sqlite3_stmt *st = NULL;
+	size_t n = 0;
+	size_t cap = 0;
 	int rc;
 
 	if ((rc = tx_begin(q, S_BEGIN_READ, diag)) < 0)
 		return rc;
 	rc = runf(q, S_FEED_EACH, &st, "reading the feed imports", diag, "");
 	while (rc == 1) {
-		if ((rc = feed_row(st, &f, diag)) != 0 || (rc = fn(&f, ctx)) != 0)
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			grown = flw_reallocarray(v, cap, sizeof(*v));
+			if (!grown) {
+				rc = flw_diag_set(diag, FLW_ENOMEM, NULL, "out of memory");
+				break;
+			}
+			v = grown;
+		}
+		if ((rc = feed_row(st, &v[n], diag)) != 0)
 			break;
+		n++;
 		rc = step(q, st, "reading the feed imports", diag);
 	}
-	return tx_end(q, rc, diag);
+	rc = tx_end(q, rc, diag);
+	if (rc != 0) {
+		flw_free(v);
+		return rc;
+	}
+	*out = v;
+	*n_out = n;
+	return 0;
+}
+
+/* The rows are read first and the transaction ended: replaying an import (fn) may take long
+ * and may use the store. */
+static int sq_feed_each(struct flw_store *s, flw_store_feed_fn fn, void *ctx, struct flw_diag *diag)
+{
+	struct flw_feed_import *v = NULL;
+	size_t n = 0;
+	size_t i;
+	int rc = feed_rows(sq(s), &v, &n, diag);
+
+	for (i = 0; i < n && rc == 0; i++)
+		rc = fn(&v[i], ctx);
+	flw_free(v);
+	return rc;
 }
 
 /* A FEED_COLS row as JSON; stats as an object (null when none or not JSON) */

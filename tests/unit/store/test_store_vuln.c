@@ -239,7 +239,8 @@ static void test_migration_from_5(void **state)
 struct feed_seen {
 	int64_t ids[8];
 	int n;
-	int stop_at; /* return 7 from this call (1-based); 0 never */
+	int stop_at;         /* return 7 from this call (1-based); 0 never */
+	struct flw_store *s; /* write through it from the callback when set */
 };
 
 static int feed_cb(const struct flw_feed_import *f, void *ctx)
@@ -255,6 +256,9 @@ static int feed_cb(const struct flw_feed_import *f, void *ctx)
 		assert_int_equal(f->imported, 1700000000 + 0x11);
 		assert_string_equal(f->stats, "{\"added\":3,\"records\":4}");
 	}
+	if (s->s) /* no transaction is held while fn runs: the store takes a write */
+		assert_int_equal(
+		        flw_store_model_support_set(s->s, "hw-cb", "2030-01-01", NULL, NULL), 0);
 	return s->n == s->stop_at ? 7 : 0;
 }
 
@@ -265,7 +269,7 @@ static void test_feed_imports(void **state)
 	struct flw_feed_import a =
 	        feed("nvd", "nvdcve-2.0-2024.json", 0x11, "{\"added\":3,\"records\":4}");
 	struct flw_feed_import k = feed("kev", "known_exploited.json", 0x11, "");
-	struct feed_seen seen = { { 0 }, 0, 0 };
+	struct feed_seen seen = { { 0 }, 0, 0, NULL };
 	int64_t id = 0;
 	int existed = -1;
 	json_t *l = NULL;
@@ -317,8 +321,13 @@ static void test_feed_imports(void **state)
 	assert_int_equal(seen.ids[1], 2);
 	seen.n = 0;
 	seen.stop_at = 1;
+	seen.s = f->s;
 	assert_int_equal(flw_store_feed_each(f->s, feed_cb, &seen, &diag), 7);
 	assert_int_equal(seen.n, 1);
+	assert_int_equal(flw_store_model_list(f->s, &l, &diag), 0);
+	assert_int_equal(json_array_size(l), 1);
+	json_decref(l);
+	seen.s = NULL;
 	/* kept across a reopen */
 	flw_store_close(f->s);
 	assert_int_equal(flw_store_open(&f->s, f->path, &diag), 0);
