@@ -1048,6 +1048,7 @@ static void test_assess_load_empty(void **state)
 
 struct torture {
 	const char *dir;
+	char *template_path; /* a store with its schema and a device, copied for each run */
 	unsigned run;
 };
 
@@ -1113,44 +1114,90 @@ out:
 	return rc;
 }
 
-static int torture_op(void *payload)
+static void copy_file(const char *from, const char *to)
 {
-	struct torture *t = payload;
+	unsigned char buf[1 << 14];
+	FILE *in = fopen(from, "rb");
+	FILE *out = fopen(to, "wb");
+	size_t n;
+
+	assert_non_null(in);
+	assert_non_null(out);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		assert_int_equal(fwrite(buf, 1, n, out), n);
+	assert_int_equal(ferror(in), 0);
+	fclose(in);
+	assert_int_equal(fclose(out), 0);
+}
+
+/* One run on a fresh copy of the template store, opened without failures: the vulnerability
+ * calls with their fail_at-th allocation failing (0: none). */
+static int vuln_run(struct torture *t, unsigned long fail_at, int *injected_out,
+                    unsigned long *count_out)
+{
 	struct flw_store *s = NULL;
 	struct flw_diag diag = { 0 };
-	char *path = flw_asprintf("%s/v%u.db", t->dir, t->run++);
+	char path[512];
+	char side[520];
 	int rc;
 
-	if (!path)
-		return FLW_ENOMEM;
-	if ((rc = flw_store_open(&s, path, &diag)) != 0 || (rc = enroll_token(s, &diag)) != 0 ||
-	    (rc = enroll(s, "dev-1", "hw", &diag)) != 0)
-		goto out;
+	snprintf(path, sizeof(path), "%s/v%u.db", t->dir, t->run++);
+	copy_file(t->template_path, path);
+	flw_alloc_fail_at(0, 0);
+	assert_int_equal(flw_store_open(&s, path, &diag), 0);
+	flw_alloc_fail_at(fail_at, 0);
 	rc = vuln_calls(s, &diag);
-out:
+	*injected_out = flw_alloc_injected();
+	*count_out = flw_alloc_count();
+	flw_alloc_fail_at(0, 0);
 	flw_store_close(s);
-	flw_free(path);
+	unlink(path);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
 	return rc;
 }
 
-/* Every allocation of the calls above fails once (files in /dev/shm when there is one) */
+/* Every allocation of the vulnerability calls fails once. The store they run on (schema, a
+ * device) is a copy of a template, so that the runs torture these calls and not the open and
+ * the migrations again (test_alloc_failures does). Files in /dev/shm when there is one. */
 static void test_vuln_alloc_failures(void **state)
 {
 	struct vfx *f = *state;
 	char shm[] = "/dev/shm/flwvuln.XXXXXX";
-	struct torture t = { f->dir, 0 };
+	struct torture t = { f->dir, NULL, 0 };
+	struct flw_store *s = NULL;
+	struct flw_diag diag = { 0 };
+	unsigned long total = 0;
+	unsigned long count = 0;
 	unsigned long n;
-	unsigned runs;
+	int injected = 0;
+	int rc;
 
 	if (access("/dev/shm", W_OK) == 0 && mkdtemp(shm))
 		t.dir = shm;
-	flw_alloc_fail_at(0, 0);
-	assert_int_equal(torture_op(&t), 0);
-	n = flw_alloc_count();
-	runs = flw_test_torture(torture_op, &t, (unsigned)n + 100);
-	print_message("vulnerability data, allocation failures: %u runs over %lu allocations\n",
-	              runs, n);
-	assert_true(runs > 1);
+	t.template_path = flw_asprintf("%s/template.db", t.dir);
+	assert_non_null(t.template_path);
+	assert_int_equal(flw_store_open(&s, t.template_path, &diag), 0);
+	assert_int_equal(enroll_token(s, &diag), 0);
+	assert_int_equal(enroll(s, "dev-1", "hw", &diag), 0);
+	flw_store_close(s); /* the last connection checkpoints: everything is in the file */
+	assert_int_equal(vuln_run(&t, 0, &injected, &total), 0);
+	for (n = 1; n <= total + 100; n++) {
+		rc = vuln_run(&t, n, &injected, &count);
+		if (!injected) {
+			assert_int_equal(rc, 0);
+			break;
+		}
+		if (rc != 0 && rc != FLW_ENOMEM && rc != FLW_ESTORE)
+			fail_msg("run %lu: unexpected rc %d (%s) under allocation failure", n, rc,
+			         flw_strerror(rc));
+	}
+	print_message("vulnerability data, allocation failures: %lu runs over %lu allocations\n", n,
+	              total);
+	assert_true(n > 1 && n <= total + 100);
+	flw_free(t.template_path);
 	if (t.dir == shm)
 		flw_test_rmrf(shm);
 }
