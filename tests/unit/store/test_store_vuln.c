@@ -1165,7 +1165,7 @@ static int vuln_run(struct torture *t, unsigned long fail_at, int *injected_out,
 static void test_vuln_alloc_failures(void **state)
 {
 	struct vfx *f = *state;
-	char shm[] = "/dev/shm/flwvuln.XXXXXX";
+	char shm[] = "/dev/shm/flwunit.XXXXXX"; /* flw_test_rmrf removes only flwunit.* */
 	struct torture t = { f->dir, NULL, 0 };
 	struct flw_store *s = NULL;
 	struct flw_diag diag = { 0 };
