@@ -551,7 +551,8 @@ struct flw_store_assess_device {
 	const struct flw_inventory *inv;
 	const char *model_support_end; /* its hwid's support end, "" when none */
 	const char *hardware_cpe;      /* attrs "hardware_cpe" when it is a string, else NULL */
-	int last_action_state; /* enum flw_action_state of its newest action, -1 when none */
+	int last_action_state;      /* enum flw_action_state of its newest action, -1 when none */
+	time_t last_action_updated; /* when that action last changed, 0 when none */
 	const struct flw_sbom_component *extra; /* components it reported itself */
 	size_t n_extra;
 };

@@ -465,6 +465,8 @@ static const char *const stmt_sql[S__MAX] = {
 	        " AND json_type(d.attrs, '$.hardware_cpe') = 'text'"
 	        " THEN json_extract(d.attrs, '$.hardware_cpe') END,"
 	        " (SELECT a.state FROM actions a WHERE a.device = d.id"
+	        " ORDER BY a.deployment_id DESC LIMIT 1),"
+	        " (SELECT a.updated FROM actions a WHERE a.device = d.id"
 	        " ORDER BY a.deployment_id DESC LIMIT 1)"
 	        " FROM devices d LEFT JOIN models m ON m.hwid = d.hwid ORDER BY d.id",
 	[S_LOAD_DEV_COMPS] = "SELECT device, name, version, purl, cpe, vendor"
@@ -3186,6 +3188,7 @@ static int load_device_row(sqlite3_stmt *st, struct flw_store_assess_device *d,
 		return flw_diag_set(diag, FLW_ENOMEM, NULL, "loading devices: out of memory");
 	d->last_action_state =
 	        sqlite3_column_type(st, 14) == SQLITE_NULL ? -1 : (int)sqlite3_column_int64(st, 14);
+	d->last_action_updated = (time_t)sqlite3_column_int64(st, 15); /* NULL reads as 0 */
 	return 0;
 }
 

@@ -873,6 +873,8 @@ static int dev_cb(const struct flw_store_assess_device *d, void *ctx)
 	const struct flw_inventory *v = d->inv;
 
 	assert_true(l->n_dev < LOAD_MAX);
+	/* a device with an action has the time that action last changed, one without has none */
+	assert_true((d->last_action_state == -1) == (d->last_action_updated == 0));
 	snprintf(l->dev[l->n_dev], sizeof(l->dev[0]),
 	         "%s|%s|%s|%s|%lld|%s|%d|%s|%s|%s|%s|%s|%s|%d|%zu", d->id, d->hwid, d->installed,
 	         d->installed_version, (long long)d->enrolled, v->class_name, v->internet_exposed,
