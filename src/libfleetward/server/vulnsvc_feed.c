@@ -521,7 +521,8 @@ static int import_into_db(struct flw_vulnsvc *v, const struct kind *k, const cha
 		flw_free(before.e);
 		return rc;
 	}
-	qsort(before.e, before.n, sizeof(*before.e), snap_cmp);
+	if (before.n > 1)
+		qsort(before.e, before.n, sizeof(*before.e), snap_cmp);
 	opts.on_error = on_error;
 	opts.payload = &r->errs;
 	flw_vuln_index_free(v->index); /* borrowed from the records about to change */

@@ -257,7 +257,8 @@ static int dl_items(struct rctx *c, struct dl_item **out, size_t *n_out, unsigne
 		it[k].cve = flw_assessment_hit(a, f.hit)->cve_id;
 		k++;
 	}
-	qsort_r(it, k, sizeof(*it), dl_cmp, (void *)c->v->fleet);
+	if (k > 1)
+		qsort_r(it, k, sizeof(*it), dl_cmp, (void *)c->v->fleet);
 	*out = it;
 	*n_out = k;
 	return 0;
@@ -599,7 +600,8 @@ static int report_kev(struct rctx *c, json_t *o)
 	if (rc == 0 && !days)
 		rc = FLW_ENOMEM;
 	if (rc == 0) {
-		qsort(t, k, sizeof(*t), kev_cmp);
+		if (k > 1)
+			qsort(t, k, sizeof(*t), kev_cmp);
 		for (i = 0; i < k; i++) {
 			days[i] = t[i].ci->kev_added - t[i].ci->published;
 			json_array_append_new(all,
