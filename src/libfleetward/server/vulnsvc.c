@@ -362,10 +362,11 @@ static int run_fleet(struct flw_vulnsvc *v, struct flw_store *s, struct vs_fleet
 	return 0;
 }
 
-/* A new load from the store; with priors (a full run) when there is no current assessment or
- * it is stale, else incremental against it with nothing changed. *n_priors_out (optional). */
-static int run_reload(struct flw_vulnsvc *v, struct flw_store *s, int64_t now_ms,
-                      size_t *n_priors_out, struct flw_diag *diag)
+/* A new load from the store, assessed: with priors (a full run) when there is no current
+ * assessment or it is stale, else incrementally against it (matches reused for every CVE
+ * not in changed). *n_priors_out (optional) gets the number of stored findings loaded. */
+static int run_reload(struct flw_vulnsvc *v, struct flw_store *s, const char *const *changed,
+                      size_t n_changed, int64_t now_ms, size_t *n_priors_out, struct flw_diag *diag)
 {
 	struct vs_fleet *fl = NULL;
 	int full = !v->cur || v->stale;
@@ -381,15 +382,15 @@ static int run_reload(struct flw_vulnsvc *v, struct flw_store *s, int64_t now_ms
 	if (n_priors_out)
 		*n_priors_out = fl->n_pri;
 	now_ms = vs_now(v, full && fl->newest_ms > now_ms ? fl->newest_ms : now_ms);
-	return run_fleet(v, s, fl, full ? NULL : v->cur, NULL, 0, now_ms, diag);
+	if (full)
+		return run_fleet(v, s, fl, NULL, NULL, 0, now_ms, diag);
+	return run_fleet(v, s, fl, v->cur, changed, n_changed, now_ms, diag);
 }
 
 int vs_reassess(struct flw_vulnsvc *v, struct flw_store *s, const char *const *changed,
                 size_t n_changed, int64_t now_ms, struct flw_diag *diag)
 {
-	if (!v->cur || v->stale || !v->fleet)
-		return run_reload(v, s, now_ms, NULL, diag);
-	return run_fleet(v, s, v->fleet, v->cur, changed, n_changed, vs_now(v, now_ms), diag);
+	return run_reload(v, s, changed, n_changed, now_ms, NULL, diag);
 }
 
 int flw_vulnsvc_run(struct flw_vulnsvc *v, struct flw_store *s, int64_t now_ms, json_t **out,
@@ -400,7 +401,7 @@ int flw_vulnsvc_run(struct flw_vulnsvc *v, struct flw_store *s, int64_t now_ms, 
 	if (!v || !s || !out)
 		return FLW_EINVAL;
 	pthread_mutex_lock(&v->lock);
-	rc = run_reload(v, s, now_ms, NULL, diag);
+	rc = run_reload(v, s, NULL, 0, now_ms, NULL, diag);
 	if (rc == 0 && !v->cur_json)
 		rc = vs_assessment_json(v);
 	if (rc == 0)
@@ -488,7 +489,7 @@ int flw_vulnsvc_open(struct flw_vulnsvc **out, struct flw_store *s,
 	if (rc == 0) {
 		vs_count_feeds(v);
 		info->cves = flw_vuln_db_count(v->db);
-		rc = run_reload(v, s, now_ms, &info->findings, diag);
+		rc = run_reload(v, s, NULL, 0, now_ms, &info->findings, diag);
 	}
 	if (rc != 0) {
 		flw_vulnsvc_free(v);

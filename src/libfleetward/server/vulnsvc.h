@@ -92,8 +92,9 @@ void flw_vulnsvc_upload_free(struct flw_vulnsvc_upload *u); /* removes the tempo
 /**
  * Import a finished upload: kind (given or sniffed: FLW_EFORMAT when it cannot be told),
  * file kept at DATA/feeds/<sha256>, records imported, the import recorded (audit's actor,
- * action and object are used; the detail is the service's), incremental re-assessment with
- * the CVE ids whose NVD/CVE 5 record was added or replaced, lifecycle persisted. The answer
+ * action and object are used; the detail is the service's), re-assessment (devices and
+ * releases reloaded, matches reused except for the CVE ids whose NVD/CVE 5 record was added
+ * or replaced), lifecycle persisted. The answer
  * (*out) is the import object of docs/PROTOCOL.md. A file-level error after at least one
  * record is part of the answer (the file is recorded); before any record it is FLW_EFORMAT /
  * FLW_ELIMIT and nothing is recorded. *audited_out = 1 when the store wrote the audit row.

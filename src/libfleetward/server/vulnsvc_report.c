@@ -517,7 +517,7 @@ static int report_update_channel(struct rctx *c, json_t *o)
 
 struct kev_cve {
 	const char *id;
-	const struct cveinfo *ci;
+	struct cveinfo ci; /* a copy: the cache moves when it grows */
 	size_t devices;
 	uint32_t last_dev; /* device counted last (+1) */
 };
@@ -561,9 +561,12 @@ static int kev_collect(struct rctx *c, struct cvecache *cc, struct kev_cve **out
 			cap = nc;
 		}
 		if (!t[h->cve].id) {
-			t[h->cve].id = h->cve_id;
-			if (!(t[h->cve].ci = cve_info(c, cc, h)))
+			const struct cveinfo *ci = cve_info(c, cc, h);
+
+			if (!ci)
 				goto nomem;
+			t[h->cve].id = h->cve_id;
+			t[h->cve].ci = *ci;
 			(*carried)++;
 		}
 		if (t[h->cve].last_dev != f.device + 1) {
@@ -594,7 +597,7 @@ static int report_kev(struct rctx *c, json_t *o)
 
 	/* keep the carried CVEs on KEV with a publication date, in front */
 	for (i = 0; rc == 0 && i < cap; i++)
-		if (t[i].id && t[i].ci->kev_added > 0 && t[i].ci->published > 0)
+		if (t[i].id && t[i].ci.kev_added > 0 && t[i].ci.published > 0)
 			t[k++] = t[i];
 	days = rc == 0 ? flw_calloc(k ? k : 1, sizeof(*days)) : NULL;
 	if (rc == 0 && !days)
@@ -603,13 +606,12 @@ static int report_kev(struct rctx *c, json_t *o)
 		if (k > 1)
 			qsort(t, k, sizeof(*t), kev_cmp);
 		for (i = 0; i < k; i++) {
-			days[i] = t[i].ci->kev_added - t[i].ci->published;
-			json_array_append_new(all,
-			                      json_pack("{s:s,s:o,s:o,s:o,s:I}", "cve", t[i].id,
-			                                "published", vs_time(t[i].ci->published),
-			                                "kev_added", vs_time(t[i].ci->kev_added),
-			                                "days", vs_days(days[i]), "devices",
-			                                (json_int_t)t[i].devices));
+			days[i] = t[i].ci.kev_added - t[i].ci.published;
+			json_array_append_new(
+			        all, json_pack("{s:s,s:o,s:o,s:o,s:I}", "cve", t[i].id, "published",
+			                       vs_time(t[i].ci.published), "kev_added",
+			                       vs_time(t[i].ci.kev_added), "days", vs_days(days[i]),
+			                       "devices", (json_int_t)t[i].devices));
 		}
 		flw_mttp_dist_compute(days, NULL, k, &dist);
 		if (json_object_set_new(o, "cves", json_integer((json_int_t)carried)) != 0 ||

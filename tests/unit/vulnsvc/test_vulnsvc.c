@@ -400,6 +400,19 @@ static json_t *run(struct fx *f, int64_t now_s)
 
 /* ---- tests -------------------------------------------------------------------------------- */
 
+static json_t *report(struct fx *f, const char *name)
+{
+	struct flw_vulnsvc_report_opts o;
+	struct flw_diag d;
+	json_t *out = NULL;
+
+	flw_vulnsvc_report_opts_init(&o);
+	memset(&d, 0, sizeof(d));
+	if (flw_vulnsvc_report(f->v, f->s, name, &o, &out, NULL, &d) != 0)
+		fail_msg("report %s: %s", name, d.msg);
+	return out;
+}
+
 static void sniff_head(const char *rel, const char *want)
 {
 	struct flw_buf b;
@@ -449,6 +462,8 @@ static void test_import(void **state)
 	char hex[65];
 	char *path;
 	struct stat st;
+	size_t cut;
+	int found = 0;
 	json_t *o;
 	json_t *a;
 
@@ -531,6 +546,19 @@ static void test_import(void **state)
 	assert_int_equal(jint(o, "kev.due_date"), 1684713600);
 	assert_int_equal(jint(o, "devices"), 1);
 	assert_non_null(jstr(o, "description"));
+	json_decref(o);
+	/* with many CVEs carried (the report's per-CVE cache grows meanwhile) */
+	o = report(f, "kev-exposure");
+	assert_true(jint(o, "cves") > 4);
+	json_array_foreach(json_object_get(o, "items"), cut, a)
+	{
+		if (strcmp(jstr(a, "cve"), "CVE-2023-1389") != 0)
+			continue;
+		assert_int_equal(jint(a, "published"), 1678922109);
+		assert_near(jreal(a, "days"), 46.03);
+		found = 1;
+	}
+	assert_true(found);
 	json_decref(o);
 	assert_int_equal(flw_vulnsvc_vuln(f->v, "CVE-1999-00001", &o, &d), FLW_ENOTFOUND);
 	assert_int_equal(flw_vulnsvc_vuln(f->v, "CVE-1999", &o, &d), FLW_EFORMAT);
@@ -1024,19 +1052,6 @@ static void deployments(struct fx *f)
 	rep.at = (time_t)(T0 - DAY);
 	assert_int_equal(
 	        flw_store_reports_apply(f->s, "r2", &rep, 1, (time_t)(T0 - DAY), &acked, &d), 0);
-}
-
-static json_t *report(struct fx *f, const char *name)
-{
-	struct flw_vulnsvc_report_opts o;
-	struct flw_diag d;
-	json_t *out = NULL;
-
-	flw_vulnsvc_report_opts_init(&o);
-	memset(&d, 0, sizeof(d));
-	if (flw_vulnsvc_report(f->v, f->s, name, &o, &out, NULL, &d) != 0)
-		fail_msg("report %s: %s", name, d.msg);
-	return out;
 }
 
 static void test_reports(void **state)
