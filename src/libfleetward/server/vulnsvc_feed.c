@@ -755,8 +755,9 @@ static int do_import(struct flw_vulnsvc *v, struct flw_store *s, struct flw_vuln
 	}
 	if (rc == 0)
 		rc = vs_reassess(v, s, ids, n_ids, now_ms, diag);
-	else
-		v->stale = 1;
+	if (rc != 0)
+		v->stale =
+		        1; /* the records changed but no run took them in: start over next time */
 answer:
 	if (rc == 0 && !v->cur_json)
 		rc = vs_assessment_json(v);
