@@ -362,18 +362,18 @@ static int run_fleet(struct flw_vulnsvc *v, struct flw_store *s, struct vs_fleet
 	return 0;
 }
 
-/* A new load from the store, assessed: with priors (a full run) when there is no current
+/* Devices and releases (fl: loaded by the caller, outside the lock, or NULL: loaded here;
+ * consumed either way) assessed: with priors (a full run) when there is no current
  * assessment or it is stale, else incrementally against it (matches reused for every CVE
  * not in changed). *n_priors_out (optional) gets the number of stored findings loaded. */
-static int run_reload(struct flw_vulnsvc *v, struct flw_store *s, const char *const *changed,
-                      size_t n_changed, int64_t now_ms, size_t *n_priors_out, struct flw_diag *diag)
+static int run_reload(struct flw_vulnsvc *v, struct flw_store *s, struct vs_fleet *fl,
+                      const char *const *changed, size_t n_changed, int64_t now_ms,
+                      size_t *n_priors_out, struct flw_diag *diag)
 {
-	struct vs_fleet *fl = NULL;
 	int full = !v->cur || v->stale;
 	int rc;
 
-	rc = vs_fleet_load(s, &fl, diag);
-	if (rc != 0)
+	if (!fl && (rc = vs_fleet_load(s, &fl, diag)) != 0)
 		return rc;
 	if (full && (rc = vs_fleet_priors(v, s, fl, diag)) != 0) {
 		vs_fleet_free(fl);
@@ -387,21 +387,25 @@ static int run_reload(struct flw_vulnsvc *v, struct flw_store *s, const char *co
 	return run_fleet(v, s, fl, v->cur, changed, n_changed, now_ms, diag);
 }
 
-int vs_reassess(struct flw_vulnsvc *v, struct flw_store *s, const char *const *changed,
-                size_t n_changed, int64_t now_ms, struct flw_diag *diag)
+int vs_reassess(struct flw_vulnsvc *v, struct flw_store *s, struct vs_fleet *fl,
+                const char *const *changed, size_t n_changed, int64_t now_ms, struct flw_diag *diag)
 {
-	return run_reload(v, s, changed, n_changed, now_ms, NULL, diag);
+	return run_reload(v, s, fl, changed, n_changed, now_ms, NULL, diag);
 }
 
 int flw_vulnsvc_run(struct flw_vulnsvc *v, struct flw_store *s, int64_t now_ms, json_t **out,
                     struct flw_diag *diag)
 {
+	struct vs_fleet *fl = NULL;
 	int rc;
 
 	if (!v || !s || !out)
 		return FLW_EINVAL;
+	rc = vs_fleet_load(s, &fl, diag); /* the store's read, outside the lock */
+	if (rc != 0)
+		return rc;
 	pthread_mutex_lock(&v->lock);
-	rc = run_reload(v, s, NULL, 0, now_ms, NULL, diag);
+	rc = run_reload(v, s, fl, NULL, 0, now_ms, NULL, diag);
 	if (rc == 0 && !v->cur_json)
 		rc = vs_assessment_json(v);
 	if (rc == 0)
@@ -411,7 +415,6 @@ int flw_vulnsvc_run(struct flw_vulnsvc *v, struct flw_store *s, int64_t now_ms, 
 	pthread_mutex_unlock(&v->lock);
 	return rc;
 }
-
 int flw_vulnsvc_assessment(struct flw_vulnsvc *v, json_t **out, struct flw_diag *diag)
 {
 	int rc = 0;
@@ -489,7 +492,7 @@ int flw_vulnsvc_open(struct flw_vulnsvc **out, struct flw_store *s,
 	if (rc == 0) {
 		vs_count_feeds(v);
 		info->cves = flw_vuln_db_count(v->db);
-		rc = run_reload(v, s, NULL, 0, now_ms, &info->findings, diag);
+		rc = run_reload(v, s, NULL, NULL, 0, now_ms, &info->findings, diag);
 	}
 	if (rc != 0) {
 		flw_vulnsvc_free(v);

@@ -708,9 +708,10 @@ static int record_import(struct flw_vulnsvc *v, struct flw_store *s, struct flw_
 	return imports_append(v, row);
 }
 
+/* fl: the fleet loaded before the lock was taken (consumed) */
 static int do_import(struct flw_vulnsvc *v, struct flw_store *s, struct flw_vulnsvc_upload *u,
-                     const struct kind *k, const struct flw_audit *audit, int64_t now_ms,
-                     json_t **out, int *audited, struct flw_diag *diag)
+                     const struct kind *k, struct vs_fleet *fl, const struct flw_audit *audit,
+                     int64_t now_ms, json_t **out, int *audited, struct flw_diag *diag)
 {
 	const struct flw_feed_import *dup = find_import(v, k->name, u->sha);
 	struct flw_feed_import row;
@@ -724,13 +725,19 @@ static int do_import(struct flw_vulnsvc *v, struct flw_store *s, struct flw_vuln
 	memset(&r, 0, sizeof(r));
 	if (dup) {
 		row = *dup;
-		rc = v->stale ? vs_reassess(v, s, NULL, 0, now_ms, diag) : 0;
+		rc = 0;
+		if (v->stale) { /* a run is owed: make it now */
+			rc = vs_reassess(v, s, fl, NULL, 0, now_ms, diag);
+			fl = NULL;
+		}
 		goto answer;
 	}
 	flw_hex_encode(hex, u->sha, FLW_SHA256_BYTES);
 	path = flw_fs_join(v->feeds_dir, hex);
-	if (!path)
-		return FLW_ENOMEM;
+	if (!path) {
+		rc = FLW_ENOMEM;
+		goto out;
+	}
 	if (rename(u->tmp, path) != 0) {
 		rc = flw_diag_errno(diag, errno, NULL, "storing the feed file");
 		goto out;
@@ -753,8 +760,10 @@ static int do_import(struct flw_vulnsvc *v, struct flw_store *s, struct flw_vuln
 		vs_count_feeds(v);
 		rc = changed_ids(&r, &ids, &n_ids);
 	}
-	if (rc == 0)
-		rc = vs_reassess(v, s, ids, n_ids, now_ms, diag);
+	if (rc == 0) {
+		rc = vs_reassess(v, s, fl, ids, n_ids, now_ms, diag);
+		fl = NULL;
+	}
 	if (rc != 0)
 		v->stale =
 		        1; /* the records changed but no run took them in: start over next time */
@@ -766,6 +775,7 @@ answer:
 		rc = *out ? 0 : FLW_ENOMEM;
 	}
 out:
+	vs_fleet_free(fl);
 	flw_free(ids);
 	flw_free(path);
 	import_res_clear(&r);
@@ -777,16 +787,19 @@ int flw_vulnsvc_import(struct flw_vulnsvc *v, struct flw_store *s, struct flw_vu
                        int *audited_out, struct flw_diag *diag)
 {
 	const struct kind *k = NULL;
+	struct vs_fleet *fl = NULL;
 	int audited = 0;
 	int rc;
 
 	if (!v || !s || !u || !audit || !out)
 		return FLW_EINVAL;
 	rc = upload_finish(u, &k, diag);
+	if (rc == 0)
+		rc = vs_fleet_load(s, &fl, diag); /* the store's read, outside the lock */
 	if (rc != 0)
 		return rc;
 	pthread_mutex_lock(&v->lock);
-	rc = do_import(v, s, u, k, audit, vs_now(v, now_ms), out, &audited, diag);
+	rc = do_import(v, s, u, k, fl, audit, vs_now(v, now_ms), out, &audited, diag);
 	pthread_mutex_unlock(&v->lock);
 	if (audited_out)
 		*audited_out = audited;

@@ -134,11 +134,12 @@ struct flw_vulnsvc {
 int vs_cve_ok(const char *s); /* CVE-YYYY-NNNN... */
 int64_t vs_now(struct flw_vulnsvc *v, int64_t now_ms);
 int vs_ensure_index(struct flw_vulnsvc *v, struct flw_diag *diag);
-/* Devices and releases reloaded from the store and assessed incrementally against cur, the
- * CVE ids listed re-matched (a full run from the stored findings when stale or there is no
- * current one), persisted and installed. */
-int vs_reassess(struct flw_vulnsvc *v, struct flw_store *s, const char *const *changed,
-                size_t n_changed, int64_t now_ms, struct flw_diag *diag);
+/* Devices and releases (fl, loaded beforehand outside the lock; NULL: loaded now; consumed)
+ * assessed incrementally against cur, the CVE ids listed re-matched (a full run from the
+ * stored findings when stale or there is no current one), persisted and installed. */
+int vs_reassess(struct flw_vulnsvc *v, struct flw_store *s, struct vs_fleet *fl,
+                const char *const *changed, size_t n_changed, int64_t now_ms,
+                struct flw_diag *diag);
 const struct vs_accept *vs_accept_get(const struct flw_vulnsvc *v, const char *dev, const char *cve,
                                       const char *comp);
 int vs_accept_put(struct flw_vulnsvc *v, const char *dev, const char *cve, const char *comp,
