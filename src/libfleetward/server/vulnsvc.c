@@ -77,31 +77,55 @@ static char *accept_key(const char *dev, const char *cve, const char *comp)
 	return flw_asprintf("%s\n%s\n%s", dev, cve, comp);
 }
 
+static size_t hash_more(size_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* the hash of "dev\ncve\ncomp" (as of the stored key), without building it */
+static size_t key_hash3(const char *dev, const char *cve, const char *comp)
+{
+	size_t h = hash_more(1469598103934665603ull, dev);
+
+	h = (h ^ '\n') * 1099511628211ull;
+	h = hash_more(h, cve);
+	h = (h ^ '\n') * 1099511628211ull;
+	return hash_more(h, comp);
+}
+
 static size_t key_hash(const char *k)
 {
-	size_t h = 1469598103934665603ull;
+	return hash_more(1469598103934665603ull, k);
+}
 
-	for (; *k; k++)
-		h = (h ^ (unsigned char)*k) * 1099511628211ull;
-	return h;
+/* key == "dev\ncve\ncomp" */
+static int key_eq3(const char *key, const char *dev, const char *cve, const char *comp)
+{
+	size_t n;
+
+	n = strlen(dev);
+	if (strncmp(key, dev, n) != 0 || key[n] != '\n')
+		return 0;
+	key += n + 1;
+	n = strlen(cve);
+	if (strncmp(key, cve, n) != 0 || key[n] != '\n')
+		return 0;
+	return strcmp(key + n + 1, comp) == 0;
 }
 
 const struct vs_accept *vs_accept_get(const struct flw_vulnsvc *v, const char *dev, const char *cve,
                                       const char *comp)
 {
 	const struct vs_accept *a;
-	char *k;
 
-	if (v->acc_cap == 0)
+	if (v->acc_n == 0)
 		return NULL;
-	k = accept_key(dev, cve, comp);
-	if (!k)
-		return NULL;
-	for (a = v->acc[key_hash(k) & (v->acc_cap - 1)]; a; a = a->next)
-		if (strcmp(a->key, k) == 0)
-			break;
-	flw_free(k);
-	return a;
+	for (a = v->acc[key_hash3(dev, cve, comp) & (v->acc_cap - 1)]; a; a = a->next)
+		if (key_eq3(a->key, dev, cve, comp))
+			return a;
+	return NULL;
 }
 
 static int accept_grow(struct flw_vulnsvc *v)
@@ -175,12 +199,24 @@ void vs_accept_clear(struct flw_vulnsvc *v)
 
 /* ---- persistence ------------------------------------------------------------------------- */
 
+/* the components of one device of the previous assessment (a finding that is gone keeps the
+ * version it had) */
+struct prev_comp {
+	const char *cve;
+	const char *comp;
+	const char *version;
+};
+
 struct persist {
 	struct flw_store *s;
 	struct flw_store_finding *b;
 	size_t n;
 	size_t cap;
 	struct flw_diag *diag;
+	size_t pc_dev; /* device (new index) whose prev components are in pc */
+	struct prev_comp *pc;
+	size_t n_pc;
+	size_t cap_pc;
 };
 
 static int persist_flush(struct persist *p)
@@ -193,38 +229,72 @@ static int persist_flush(struct persist *p)
 	return rc;
 }
 
+/* the previous assessment's matched components of device dev (by id), into p->pc */
+static int prev_comps(struct persist *p, const struct flw_vulnsvc *v, const struct vs_fleet *fl,
+                      size_t dev, const struct flw_assessment *prev)
+{
+	size_t j = vs_fleet_device(v->fleet, fl->dev[dev].id);
+	const struct flw_assess_device_result *dr =
+	        j != VS_NONE ? flw_assessment_device(prev, j) : NULL;
+	const struct flw_assess_finding *f;
+	struct vs_fiter it;
+
+	p->pc_dev = dev;
+	p->n_pc = 0;
+	if (!dr)
+		return 0;
+	vs_fiter_init(&it, prev, dr->first, dr->first + dr->n);
+	while ((f = vs_fiter_next(&it, NULL)) != NULL) {
+		const struct flw_assess_hit *h = flw_assessment_hit(prev, f->hit);
+
+		if (h->component == FLW_ASSESS_NONE)
+			continue;
+		if (p->n_pc == p->cap_pc) {
+			size_t cap = p->cap_pc ? p->cap_pc * 2 : 32;
+			void *np = flw_reallocarray(p->pc, cap, sizeof(*p->pc));
+
+			if (!np)
+				return FLW_ENOMEM;
+			p->pc = np;
+			p->cap_pc = cap;
+		}
+		p->pc[p->n_pc].cve = h->cve_id;
+		p->pc[p->n_pc].comp = h->component_name;
+		p->pc[p->n_pc].version = flw_assessment_component(prev, h->component)->version;
+		p->n_pc++;
+	}
+	return it.rc;
+}
+
 /* the component version a finding that is gone had: from the previous assessment (its
- * device with the same id) or from the priors of a full run */
-static const char *old_version(const struct flw_vulnsvc *v, const struct vs_fleet *fl, size_t dev,
-                               const struct flw_assessment *prev, const char *cve, const char *comp)
+ * device with the same id) or from the priors of a full run; NULL when unknown */
+static int old_version(struct persist *p, const struct flw_vulnsvc *v, const struct vs_fleet *fl,
+                       size_t dev, const struct flw_assessment *prev, const char *cve,
+                       const char *comp, const char **out)
 {
 	size_t k;
+	int rc;
 
+	*out = NULL;
 	if (prev && v->fleet) {
-		size_t j = vs_fleet_device(v->fleet, fl->dev[dev].id);
-		const struct flw_assess_device_result *dr =
-		        j != VS_NONE ? flw_assessment_device(prev, j) : NULL;
-
-		for (k = 0; dr && k < dr->n; k++) {
-			struct flw_assess_finding f;
-			const struct flw_assess_hit *h;
-
-			if (flw_assessment_finding_get(prev, dr->first + k, &f) != 0)
-				break;
-			h = flw_assessment_hit(prev, f.hit);
-			if (h->component != FLW_ASSESS_NONE && strcmp(h->cve_id, cve) == 0 &&
-			    strcmp(h->component_name, comp) == 0)
-				return flw_assessment_component(prev, h->component)->version;
-		}
+		if (p->pc_dev != dev && (rc = prev_comps(p, v, fl, dev, prev)) != 0)
+			return rc;
+		for (k = 0; k < p->n_pc; k++)
+			if (strcmp(p->pc[k].cve, cve) == 0 && strcmp(p->pc[k].comp, comp) == 0) {
+				*out = p->pc[k].version;
+				return 0;
+			}
 	}
 	if (fl->pri_first && fl->pri_first[dev] != VS_NONE)
 		for (k = 0; k < fl->dev[dev].n_priors; k++) {
-			const struct flw_assess_prior *p = &fl->dev[dev].priors[k];
+			const struct flw_assess_prior *pr = &fl->dev[dev].priors[k];
 
-			if (strcmp(p->cve_id, cve) == 0 && strcmp(p->component, comp) == 0)
-				return fl->pri_ver[fl->pri_first[dev] + k];
+			if (strcmp(pr->cve_id, cve) == 0 && strcmp(pr->component, comp) == 0) {
+				*out = fl->pri_ver[fl->pri_first[dev] + k];
+				return 0;
+			}
 		}
-	return NULL;
+	return 0;
 }
 
 /* The lifecycle to store for a finding: the assessment's plus the acceptance details it does
@@ -258,6 +328,7 @@ static int persist_one(struct persist *p, const struct flw_vulnsvc *v, const str
 	const struct flw_assess_hit *h = flw_assessment_hit(a, f->hit);
 	const char *dev = fl->dev[f->device].id;
 	struct flw_store_finding *x;
+	int rc;
 
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? p->cap * 4 : 256;
@@ -271,15 +342,17 @@ static int persist_one(struct persist *p, const struct flw_vulnsvc *v, const str
 		p->b = nb;
 		p->cap = cap;
 	}
-	x = &p->b[p->n++];
+	x = &p->b[p->n];
 	x->device_id = dev;
 	x->cve_id = h->cve_id;
 	x->component = h->component_name;
-	x->component_version =
-	        h->component != FLW_ASSESS_NONE
-	                ? flw_assessment_component(a, h->component)->version
-	                : old_version(v, fl, f->device, prev, h->cve_id, h->component_name);
+	if (h->component != FLW_ASSESS_NONE)
+		x->component_version = flw_assessment_component(a, h->component)->version;
+	else if ((rc = old_version(p, v, fl, f->device, prev, h->cve_id, h->component_name,
+	                           &x->component_version)) != 0)
+		return rc;
 	life_of(v, dev, h->cve_id, h->component_name, f, &x->life);
+	p->n++;
 	return p->n == FLW_FINDINGS_PUT_MAX ? persist_flush(p) : 0;
 }
 
@@ -287,23 +360,23 @@ static int persist(struct flw_vulnsvc *v, struct flw_store *s, const struct flw_
                    const struct vs_fleet *fl, const struct flw_assessment *prev,
                    struct flw_diag *diag)
 {
-	struct persist p = { s, NULL, 0, 0, diag };
-	size_t n = flw_assessment_finding_count(a);
-	size_t i;
+	struct persist p = { s, NULL, 0, 0, diag, VS_NONE, NULL, 0, 0 };
+	const struct flw_assess_finding *f;
+	struct vs_fiter it;
 	int rc = 0;
 
-	for (i = 0; rc == 0 && i < n; i++) {
-		struct flw_assess_finding f;
-
-		rc = flw_assessment_finding_get(a, i, &f);
-		if (rc != 0 || (f.change != FLW_ASSESS_NEW && f.change != FLW_ASSESS_REOPENED &&
-		                f.change != FLW_ASSESS_FIXED_NOW))
-			continue;
-		rc = persist_one(&p, v, fl, a, prev, &f);
+	vs_fiter_init(&it, a, 0, flw_assessment_finding_count(a));
+	while (rc == 0 && (f = vs_fiter_next(&it, NULL)) != NULL) {
+		if (f->change == FLW_ASSESS_NEW || f->change == FLW_ASSESS_REOPENED ||
+		    f->change == FLW_ASSESS_FIXED_NOW)
+			rc = persist_one(&p, v, fl, a, prev, f);
 	}
+	if (rc == 0)
+		rc = it.rc;
 	if (rc == 0)
 		rc = persist_flush(&p);
 	flw_free(p.b);
+	flw_free(p.pc);
 	return rc;
 }
 

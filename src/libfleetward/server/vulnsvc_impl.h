@@ -152,6 +152,21 @@ int vs_replay(struct flw_vulnsvc *v, struct flw_store *s, struct flw_vulnsvc_ope
 void vs_count_feeds(struct flw_vulnsvc *v);
 
 /* vulnsvc_json.c */
+/* Findings [first, end) of an assessment, read in chunks (flw_assessment_findings_get) */
+#define VS_FITER_CHUNK 256
+struct vs_fiter {
+	const struct flw_assessment *a;
+	size_t next; /* index of the next finding to hand out */
+	size_t end;
+	size_t base; /* index of buf[0] */
+	size_t n;    /* findings in buf */
+	int rc;      /* FLW_EINVAL when a read failed */
+	struct flw_assess_finding buf[VS_FITER_CHUNK];
+};
+void vs_fiter_init(struct vs_fiter *it, const struct flw_assessment *a, size_t first, size_t end);
+/* the next finding (borrowed until the next call) and its index, or NULL at the end or on a
+ * failed read (it->rc) */
+const struct flw_assess_finding *vs_fiter_next(struct vs_fiter *it, size_t *idx_out);
 json_t *vs_time(int64_t ms);   /* Unix seconds or null for 0 */
 json_t *vs_days(int64_t ms);   /* days with two decimals */
 json_t *vs_str(const char *s); /* string or null for NULL */

@@ -42,6 +42,35 @@ static json_t *str_nonempty(const char *s)
 	return s && s[0] ? json_string(s) : json_null();
 }
 
+void vs_fiter_init(struct vs_fiter *it, const struct flw_assessment *a, size_t first, size_t end)
+{
+	it->a = a;
+	it->next = first;
+	it->end = end;
+	it->base = first;
+	it->n = 0;
+	it->rc = 0;
+}
+
+const struct flw_assess_finding *vs_fiter_next(struct vs_fiter *it, size_t *idx_out)
+{
+	if (it->next >= it->end || it->rc != 0)
+		return NULL;
+	if (it->next >= it->base + it->n) {
+		size_t n =
+		        it->end - it->next < VS_FITER_CHUNK ? it->end - it->next : VS_FITER_CHUNK;
+
+		it->rc = flw_assessment_findings_get(it->a, it->next, n, it->buf);
+		if (it->rc != 0)
+			return NULL;
+		it->base = it->next;
+		it->n = n;
+	}
+	if (idx_out)
+		*idx_out = it->next;
+	return &it->buf[it->next++ - it->base];
+}
+
 const char *vs_effective_class(const struct flw_vulnsvc *v, size_t dev)
 {
 	const char *c = v->fleet->dev[dev].class_name;
@@ -53,19 +82,19 @@ const char *vs_effective_class(const struct flw_vulnsvc *v, size_t dev)
 
 static int count_cves(const struct flw_assessment *a, size_t *out)
 {
-	size_t n = flw_assessment_finding_count(a);
+	const struct flw_assess_finding *f;
+	struct vs_fiter it;
 	unsigned char *seen = NULL;
 	size_t cap = 0;
-	size_t i;
 
 	*out = 0;
-	for (i = 0; i < n; i++) {
-		struct flw_assess_finding f;
+	vs_fiter_init(&it, a, 0, flw_assessment_finding_count(a));
+	while ((f = vs_fiter_next(&it, NULL)) != NULL) {
 		uint32_t c;
 
-		if (flw_assessment_finding_get(a, i, &f) != 0 || f.state != FLW_FINDING_OPEN)
+		if (f->state != FLW_FINDING_OPEN)
 			continue;
-		c = flw_assessment_hit(a, f.hit)->cve;
+		c = flw_assessment_hit(a, f->hit)->cve;
 		if ((size_t)c / 8 >= cap) {
 			size_t nc = ((size_t)c / 8 + 1) * 2;
 			unsigned char *p = flw_reallocarray(seen, nc, 1);
@@ -84,7 +113,7 @@ static int count_cves(const struct flw_assessment *a, size_t *out)
 		}
 	}
 	flw_free(seen);
-	return 0;
+	return it.rc;
 }
 
 int vs_assessment_json(struct flw_vulnsvc *v)
@@ -419,20 +448,20 @@ static int keep(const struct flw_vulnsvc *v, const struct flw_vulnsvc_filter *fl
 static int collect(const struct flw_vulnsvc *v, const struct flw_vulnsvc_filter *flt, size_t first,
                    size_t end, struct heap *h, size_t *total)
 {
+	const struct flw_assess_finding *f;
+	struct vs_fiter it;
 	size_t i;
 
-	for (i = first; i < end; i++) {
-		struct flw_assess_finding f;
+	vs_fiter_init(&it, v->cur, first, end);
+	while ((f = vs_fiter_next(&it, &i)) != NULL) {
 		struct fkey k;
 
-		if (flw_assessment_finding_get(v->cur, i, &f) != 0)
-			return FLW_EINVAL;
-		if (keep(v, flt, i, &f, &k)) {
+		if (keep(v, flt, i, f, &k)) {
 			(*total)++;
 			heap_push(h, &k);
 		}
 	}
-	return 0;
+	return it.rc;
 }
 
 static int list_findings(const struct flw_vulnsvc *v, const struct flw_vulnsvc_filter *flt,
@@ -534,24 +563,20 @@ static json_t *kev_json(const struct flw_vuln_entry *e, const struct flw_vuln_re
 /* devices with an open finding of cve */
 static size_t cve_devices(const struct flw_vulnsvc *v, const char *cve)
 {
+	const struct flw_assess_finding *f;
+	struct vs_fiter it;
+	uint32_t last = UINT32_MAX;
 	size_t n = 0;
-	size_t d;
 
-	for (d = 0; v->cur && d < v->fleet->n_dev; d++) {
-		const struct flw_assess_device_result *dr = flw_assessment_device(v->cur, d);
-		size_t k;
-
-		for (k = 0; k < dr->n; k++) {
-			struct flw_assess_finding f;
-
-			if (flw_assessment_finding_get(v->cur, dr->first + k, &f) == 0 &&
-			    f.state == FLW_FINDING_OPEN &&
-			    strcmp(flw_assessment_hit(v->cur, f.hit)->cve_id, cve) == 0) {
-				n++;
-				break;
-			}
+	if (!v->cur)
+		return 0;
+	vs_fiter_init(&it, v->cur, 0, flw_assessment_finding_count(v->cur));
+	while ((f = vs_fiter_next(&it, NULL)) != NULL)
+		if (f->device != last && f->state == FLW_FINDING_OPEN &&
+		    strcmp(flw_assessment_hit(v->cur, f->hit)->cve_id, cve) == 0) {
+			last = f->device;
+			n++;
 		}
-	}
 	return n;
 }
 

@@ -118,34 +118,32 @@ static int mttp_compute(const struct rctx *c, struct flw_mttp_report **out)
 	size_t n = flw_assessment_finding_count(a);
 	struct flw_mttp_finding *m = flw_calloc(n ? n : 1, sizeof(*m));
 	struct cvecache cc = { NULL, 0 };
+	const struct flw_assess_finding *f;
+	struct vs_fiter it;
 	size_t i;
 	int rc = m ? 0 : FLW_ENOMEM;
 
-	for (i = 0; rc == 0 && i < n; i++) {
-		struct flw_assess_finding f;
-		const struct flw_assess_hit *h;
-		const struct cveinfo *ci;
+	vs_fiter_init(&it, a, 0, n);
+	while (rc == 0 && (f = vs_fiter_next(&it, &i)) != NULL) {
+		const struct flw_assess_hit *h = flw_assessment_hit(a, f->hit);
+		const struct cveinfo *ci = cve_info(c, &cc, h);
 
-		if (!finding(c, i, &f)) {
-			rc = FLW_EINVAL;
-			break;
-		}
-		h = flw_assessment_hit(a, f.hit);
-		ci = cve_info(c, &cc, h);
 		if (!ci) {
 			rc = FLW_ENOMEM;
 			break;
 		}
-		m[i].device_id = c->v->fleet->dev[f.device].id;
+		m[i].device_id = c->v->fleet->dev[f->device].id;
 		m[i].cve_id = h->cve_id;
-		m[i].class_name = vs_effective_class(c->v, f.device);
+		m[i].class_name = vs_effective_class(c->v, f->device);
 		m[i].severity = (enum flw_cvss_severity)ci->severity;
 		m[i].published_ms = ci->published;
-		m[i].fix_available_ms = f.fix_available_ms;
-		m[i].remediated_ms = f.state == FLW_FINDING_FIXED ? f.fixed_ms : 0;
+		m[i].fix_available_ms = f->fix_available_ms;
+		m[i].remediated_ms = f->state == FLW_FINDING_FIXED ? f->fixed_ms : 0;
 		m[i].kev_added_ms = ci->kev_added;
-		m[i].due_ms = f.state == FLW_FINDING_OPEN ? f.due_ms : 0;
+		m[i].due_ms = f->state == FLW_FINDING_OPEN ? f->due_ms : 0;
 	}
+	if (rc == 0)
+		rc = it.rc;
 	if (rc == 0)
 		rc = flw_mttp_compute(m, n, c->at, out);
 	flw_free(cc.e);
@@ -225,41 +223,47 @@ static int dl_items(struct rctx *c, struct dl_item **out, size_t *n_out, unsigne
 {
 	const struct flw_assessment *a = c->v->cur;
 	size_t n = flw_assessment_finding_count(a);
-	struct dl_item *it = NULL;
+	const struct flw_assess_finding *f;
+	struct dl_item *items = NULL;
+	struct vs_fiter it;
 	size_t k = 0;
 	size_t cap = 0;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		struct flw_assess_finding f;
+	vs_fiter_init(&it, a, 0, n);
+	while ((f = vs_fiter_next(&it, &i)) != NULL) {
 		const struct flw_risk_result *r;
 
-		if (!finding(c, i, &f) || f.state != FLW_FINDING_OPEN || !f.overdue)
+		if (f->state != FLW_FINDING_OPEN || !f->overdue)
 			continue;
-		r = flw_assessment_risk(a, f.risk);
-		dev_over[f.device] = 1;
+		r = flw_assessment_risk(a, f->risk);
+		dev_over[f->device] = 1;
 		if (k == cap) {
 			size_t nc = cap ? cap * 2 : 256;
-			void *p = flw_reallocarray(it, nc, sizeof(*it));
+			void *p = flw_reallocarray(items, nc, sizeof(*items));
 
 			if (!p) {
-				flw_free(it);
+				flw_free(items);
 				return FLW_ENOMEM;
 			}
-			it = p;
+			items = p;
 			cap = nc;
 		}
-		it[k].idx = i;
-		it[k].due = f.due_ms;
-		it[k].decision = r ? (int)r->decision : -1;
-		it[k].score = r ? r->score : 0;
-		it[k].dev = f.device;
-		it[k].cve = flw_assessment_hit(a, f.hit)->cve_id;
+		items[k].idx = i;
+		items[k].due = f->due_ms;
+		items[k].decision = r ? (int)r->decision : -1;
+		items[k].score = r ? r->score : 0;
+		items[k].dev = f->device;
+		items[k].cve = flw_assessment_hit(a, f->hit)->cve_id;
 		k++;
 	}
+	if (it.rc != 0) {
+		flw_free(items);
+		return it.rc;
+	}
 	if (k > 1)
-		qsort_r(it, k, sizeof(*it), dl_cmp, (void *)c->v->fleet);
-	*out = it;
+		qsort_r(items, k, sizeof(*items), dl_cmp, (void *)c->v->fleet);
+	*out = items;
 	*n_out = k;
 	return 0;
 }
@@ -538,18 +542,19 @@ static int kev_collect(struct rctx *c, struct cvecache *cc, struct kev_cve **out
 {
 	const struct flw_assessment *a = c->v->cur;
 	size_t n = flw_assessment_finding_count(a);
+	const struct flw_assess_finding *f;
 	struct kev_cve *t = NULL;
+	struct vs_fiter it;
 	size_t cap = 0;
-	size_t i;
 
 	*carried = 0;
-	for (i = 0; i < n; i++) {
-		struct flw_assess_finding f;
+	vs_fiter_init(&it, a, 0, n);
+	while ((f = vs_fiter_next(&it, NULL)) != NULL) {
 		const struct flw_assess_hit *h;
 
-		if (!finding(c, i, &f) || f.state != FLW_FINDING_OPEN)
+		if (f->state != FLW_FINDING_OPEN)
 			continue;
-		h = flw_assessment_hit(a, f.hit);
+		h = flw_assessment_hit(a, f->hit);
 		if (h->cve >= cap) {
 			size_t nc = ((size_t)h->cve + 1) * 2;
 			struct kev_cve *p = flw_reallocarray(t, nc, sizeof(*p));
@@ -569,10 +574,14 @@ static int kev_collect(struct rctx *c, struct cvecache *cc, struct kev_cve **out
 			t[h->cve].ci = *ci;
 			(*carried)++;
 		}
-		if (t[h->cve].last_dev != f.device + 1) {
-			t[h->cve].last_dev = f.device + 1;
+		if (t[h->cve].last_dev != f->device + 1) {
+			t[h->cve].last_dev = f->device + 1;
 			t[h->cve].devices++;
 		}
+	}
+	if (it.rc != 0) {
+		flw_free(t);
+		return it.rc;
 	}
 	*out = t;
 	*cap_out = cap;
@@ -771,26 +780,29 @@ static int report_summary(struct rctx *c, json_t *o)
 	struct flw_mttp_report *m = NULL;
 	json_t *comp = json_object();
 	json_t *chan = json_object();
+	const struct flw_assess_finding *f;
+	struct vs_fiter it;
 	size_t open = 0;
 	size_t n_over = 0;
-	size_t i;
 	int rc = over && comp && chan ? 0 : FLW_ENOMEM;
 
-	for (i = 0; rc == 0 && i < n; i++) {
-		struct flw_assess_finding f;
+	vs_fiter_init(&it, a, 0, rc == 0 ? n : 0);
+	while ((f = vs_fiter_next(&it, NULL)) != NULL) {
 		const struct flw_risk_result *r;
 
-		if (!finding(c, i, &f) || f.state != FLW_FINDING_OPEN)
+		if (f->state != FLW_FINDING_OPEN)
 			continue;
 		open++;
-		r = flw_assessment_risk(a, f.risk);
+		r = flw_assessment_risk(a, f->risk);
 		if (r && (int)r->decision >= 0 && r->decision < _FLW_RISK_DECISION_MAX)
 			by[r->decision]++;
-		if (f.overdue && !over[f.device]) {
-			over[f.device] = 1;
+		if (f->overdue && !over[f->device]) {
+			over[f->device] = 1;
 			n_over++;
 		}
 	}
+	if (rc == 0)
+		rc = it.rc;
 	if (rc == 0)
 		rc = completeness(c, comp, 0);
 	if (rc == 0)
