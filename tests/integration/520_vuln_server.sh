@@ -218,4 +218,20 @@ check "... the same imports (none recorded twice)" bash -c "curl -sSf -H '$AA' '
 upload "$V/cve5_iot_sample.jsonl" "name=again"
 check "... and a known file is still a duplicate" jq -e '.duplicate == true' up.json
 check "the server never answered 5xx" bash -c "! curl -sS '$FLW_URL/metrics' | grep -E 'code=\"5[0-9][0-9]\"'"
+
+# ---- periodic re-assessment picks up inventory changes -----------------------------------------
+flw_stop_server
+flw_start_server --policy "$FLW_TMP/good.policy" --assess-interval 1
+AT0=$(get /api/v1/assessment | jq .at)
+check "ax-02 reports its firmware version" bash -c "curl -sSf -o /dev/null -H 'Authorization: Bearer $DT2' --data-binary '{\"installed\":{\"target\":\"fw/ax21.img\",\"version\":\"1.1.3\"}}' '$FLW_URL/device/v1/checkin'"
+periodic() {
+	local i
+	for i in $(seq 1 40); do
+		get /api/v1/reports/completeness | jq -e --argjson t "$AT0" '.at > $t and .complete == 2' >/dev/null && return 0
+		sleep 0.25
+	done
+	get /api/v1/reports/completeness
+	return 1
+}
+check "--assess-interval 1: a new assessment without a request, seeing the check-in" periodic
 flw_done
