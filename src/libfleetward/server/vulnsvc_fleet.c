@@ -426,6 +426,7 @@ static int on_device(const struct flw_store_assess_device *d, void *ctx)
 	inf->site = d->inv->site[0] ? vs_intern_str(&fl->strs, d->inv->site, &err) : NULL;
 	inf->support_end = vs_intern_str(&fl->strs, se, &err);
 	inf->last_action_state = d->last_action_state;
+	inf->last_action_updated = (int64_t)d->last_action_updated;
 	inf->release_known = rel != 0;
 	if (!x->id || err || copy_components(fl, d->extra, x->n_extra, &x->extra) != 0)
 		return FLW_ENOMEM;
@@ -462,7 +463,8 @@ static int fleet_finish(struct vs_fleet *fl)
 			fl->dev[i].release = fl->none_rel;
 		fl->by_id[i] = (uint32_t)i;
 	}
-	qsort_r(fl->by_id, fl->n_dev, sizeof(*fl->by_id), cmp_by_id, fl);
+	if (fl->n_dev > 1)
+		qsort_r(fl->by_id, fl->n_dev, sizeof(*fl->by_id), cmp_by_id, fl);
 	return 0;
 }
 

@@ -53,6 +53,7 @@ struct vs_devinfo {
 	const char *site;              /* NULL when unset */
 	const char *support_end;       /* effective "YYYY-MM-DD" (own or the model's), or NULL */
 	int last_action_state;         /* enum flw_action_state, -1 none */
+	int64_t last_action_updated;   /* Unix seconds that action last changed, 0 none */
 	int release_known;             /* installed is a release of the repository */
 };
 

@@ -411,55 +411,11 @@ static int report_completeness(struct rctx *c, json_t *o)
 	return completeness(c, o, 1);
 }
 
-/* deployment id -> created (Unix s), from one listing */
-struct deps {
-	json_t *list;
-};
-
-static int64_t dep_created(const struct deps *dp, int64_t id)
-{
-	json_t *x;
-	size_t i;
-
-	json_array_foreach(dp->list, i, x)
-	{
-		if (json_integer_value(json_object_get(x, "id")) == id)
-			return json_integer_value(json_object_get(x, "created"));
-	}
-	return 0;
-}
-
-/* Since when (Unix s) the unfinished newest update of device id has not moved: its newest
- * report for that deployment, else the deployment's creation. 0 when it is not unfinished
- * any more (or unknown). */
-static int64_t stuck_since(struct rctx *c, struct deps *dp, const char *id)
-{
-	struct flw_action act;
-	json_t *h = NULL;
-	json_t *last;
-	int64_t t;
-
-	if (!c->s || flw_store_action_next(c->s, id, &act, NULL) != 0)
-		return 0;
-	if (!dp->list && flw_store_deployment_list(c->s, &dp->list, NULL) != 0)
-		return 0;
-	if (flw_store_device_history(c->s, id, 1, &h, NULL) != 0)
-		h = NULL;
-	last = json_array_get(h, 0);
-	if (last && json_integer_value(json_object_get(last, "deployment")) == act.deployment_id)
-		t = json_integer_value(json_object_get(last, "received"));
-	else
-		t = dep_created(dp, act.deployment_id);
-	json_decref(h);
-	return t;
-}
-
 /* why device d's update channel does not work, or NULL */
-static const char *channel_problem(struct rctx *c, struct deps *dp, size_t d, char *buf, size_t cap)
+static const char *channel_problem(struct rctx *c, size_t d, char *buf, size_t cap)
 {
 	const struct vs_devinfo *inf = &c->v->fleet->info[d];
 	int st = inf->last_action_state;
-	int64_t since;
 
 	if (inf->last_seen <= 0 || inf->last_seen * 1000 < c->at - c->period)
 		return "no check-in within the period";
@@ -469,8 +425,8 @@ static const char *channel_problem(struct rctx *c, struct deps *dp, size_t d, ch
 		return "its newest update was rolled back";
 	if (st < 0 || flw_action_state_terminal(st))
 		return NULL;
-	since = stuck_since(c, dp, c->v->fleet->dev[d].id);
-	if (since <= 0 || since * 1000 >= c->at - c->period)
+	/* unfinished: stuck when it has not moved within the period */
+	if (inf->last_action_updated <= 0 || inf->last_action_updated * 1000 >= c->at - c->period)
 		return NULL;
 	snprintf(buf, cap, "its newest update has been %s for longer than the period",
 	         flw_action_state_to_string(st));
@@ -480,7 +436,6 @@ static const char *channel_problem(struct rctx *c, struct deps *dp, size_t d, ch
 static int update_channel(struct rctx *c, json_t *o, int items)
 {
 	const struct vs_fleet *fl = c->v->fleet;
-	struct deps dp = { NULL };
 	json_t *all = items ? json_array() : NULL;
 	size_t working = 0;
 	size_t i;
@@ -489,14 +444,13 @@ static int update_channel(struct rctx *c, json_t *o, int items)
 	for (i = 0; i < fl->n_dev; i++) {
 		size_t d = fl->by_id[i];
 		char buf[128];
-		const char *why = channel_problem(c, &dp, d, buf, sizeof(buf));
+		const char *why = channel_problem(c, d, buf, sizeof(buf));
 
 		working += why == NULL;
 		if (why && all)
 			json_array_append_new(all, json_pack("{s:s,s:s}", "device", fl->dev[d].id,
 			                                     "reason", why));
 	}
-	json_decref(dp.list);
 	if (json_object_set_new(o, "share", share(working, fl->n_dev, 1.0)) != 0)
 		rc = FLW_ENOMEM;
 	if (rc != 0 || !items) {
@@ -761,7 +715,8 @@ static int report_eol(struct rctx *c, json_t *o)
 		it[k].score = dr->worst_score;
 		k++;
 	}
-	qsort_r(it, k, sizeof(*it), eol_cmp, (void *)fl);
+	if (k > 1)
+		qsort_r(it, k, sizeof(*it), eol_cmp, (void *)fl);
 	for (i = 0; i < k; i++)
 		json_array_append_new(all, eol_json(c, &it[i]));
 	flw_free(it);

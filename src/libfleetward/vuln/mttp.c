@@ -73,7 +73,8 @@ void flw_mttp_dist_compute(int64_t *values, const unsigned char *censored, size_
 		if (censored && censored[i])
 			out->n_censored++;
 	}
-	qsort(values, n, sizeof(*values), cmp_i64);
+	if (n > 1)
+		qsort(values, n, sizeof(*values), cmp_i64);
 	mean = sum / (double)n;
 	out->mean_ms = (int64_t)(mean < 0 ? mean - 0.5 : mean + 0.5);
 	if (n % 2)
@@ -136,7 +137,8 @@ static int build_groups(fptr *v, size_t n, int64_t now, struct scratch *s,
 	size_t start;
 	size_t ng = 0;
 
-	qsort(v, n, sizeof(*v), cmp_group);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_group);
 	for (i = 0; i < n; i++)
 		if (i == 0 || cmp_group(&v[i - 1], &v[i]) != 0)
 			ng++;
@@ -164,7 +166,8 @@ static void devices(fptr *v, size_t n, int64_t now, struct flw_mttp_report *r)
 	size_t i;
 	int overdue = 0;
 
-	qsort(v, n, sizeof(*v), cmp_device);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_device);
 	for (i = 0; i < n; i++) {
 		if (!v[i]->device_id)
 			continue;
@@ -186,7 +189,8 @@ static void kev_tte(fptr *v, size_t n, struct scratch *s, struct flw_mttp_report
 	size_t k = 0;
 	int done = 0;
 
-	qsort(v, n, sizeof(*v), cmp_cve);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_cve);
 	for (i = 0; i < n; i++) {
 		if (!v[i]->cve_id)
 			continue;
