@@ -268,6 +268,7 @@ static int parse_local(const struct cli_ctx *ctx, const char *file, const struct
 	char msg[DIAG_TEXT];
 	char size[32];
 	struct stat st;
+	int exists;
 	int64_t el;
 	int rc;
 
@@ -284,7 +285,8 @@ static int parse_local(const struct cli_ctx *ctx, const char *file, const struct
 	el = now_ns() - pr.t0_ns;
 	if (pr.reported > pr.shown)
 		fprintf(stderr, "  ... and %zu more\n", pr.reported - pr.shown);
-	if (stat(file, &st) != 0)
+	exists = stat(file, &st) == 0;
+	if (!exists)
 		st.st_size = 0;
 	cli_fmt_size((uint64_t)st.st_size, size, sizeof(size));
 	fprintf(stderr,
@@ -300,7 +302,8 @@ static int parse_local(const struct cli_ctx *ctx, const char *file, const struct
 	else
 		cli_fail(ctx, "'%s' refused: not %s: %s", file, kind->what,
 		         flw_diag_format(&diag, msg, sizeof(msg)));
-	if (rc == 0 || rc == FLW_EFORMAT)
+	/* a missing field is FLW_ENOTFOUND too: the file is there, its shape is not the kind's */
+	if (rc == 0 || rc == FLW_EFORMAT || (rc == FLW_ENOTFOUND && exists))
 		cli_hint("the kind was %s (%s); if that is wrong, give --kind nvd, cve5, "
 		         "cve5-jsonl, kev or epss",
 		         kind->name,
@@ -415,8 +418,13 @@ static int import_file(struct cli_ctx *ctx, const char *file, const struct feed_
 	int parsed = !cli_opt_count(ctx, "no-local-parse");
 	char *path = NULL;
 	json_t *err = NULL;
+	struct stat st;
 	int rc;
 
+	if (stat(file, &st) != 0)
+		return cli_fail(ctx, "cannot open '%s': %s", file, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return cli_fail(ctx, "'%s' is not a regular file", file);
 	if (!kind && (rc = sniff_file(ctx, file, &kind)) != 0)
 		return rc;
 	if (parsed && (rc = parse_local(ctx, file, kind, &local)) != 0)

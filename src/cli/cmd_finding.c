@@ -150,8 +150,10 @@ int cli_cmd_finding_list(struct cli_ctx *ctx)
 		goto out;
 	items = json_object_get(r.json, "items");
 	rc = cli_print_csv(ctx, items, finding_csv_cols, FLW_ARRAY_SIZE(finding_csv_cols));
-	if (rc == 0 && json_integer_value(json_object_get(r.json, "total")) >
-	                       (json_int_t)json_array_size(items))
+	if (rc == 0 &&
+	    json_integer_value(json_object_get(r.json, "total")) >
+	            (json_int_t)json_array_size(items) &&
+	    fflush(stdout) == 0)
 		fprintf(stderr, "(%zu of %" JSON_INTEGER_FORMAT " rows; see --limit/--offset)\n",
 		        json_array_size(items),
 		        json_integer_value(json_object_get(r.json, "total")));

@@ -260,8 +260,8 @@ static const struct cli_col kev_cols[] = {
 static void print_kev(const struct cli_ctx *ctx, const json_t *rep)
 {
 	print_at(ctx, rep);
-	printf("CVEs on CISA KEV that the fleet carries (open findings): %" PRId64 "\n",
-	       num(rep, "cves"));
+	printf("the fleet carries %" PRId64 " CVEs (open findings), %zu of them on CISA KEV\n",
+	       num(rep, "cves"), json_array_size(json_object_get(rep, "items")));
 	print_dist("publication -> KEV:", json_object_get(rep, "tte"));
 	print_list(ctx, NULL, json_object_get(rep, "items"), kev_cols, FLW_ARRAY_SIZE(kev_cols),
 	           "(none)");
@@ -288,7 +288,15 @@ static const struct cli_col eol_cols[] = {
 	{ "OPEN", "open", CLI_COL_STR },
 	{ "WORST", "worst", CLI_COL_STR },
 	{ "ACTION", "action", CLI_COL_STR },
-	{ "REASONS", "reasons", CLI_COL_LIST, "code" },
+};
+static const struct cli_col eol_csv_cols[] = {
+	{ "", "device", CLI_COL_STR },
+	{ "", "hwid", CLI_COL_STR },
+	{ "", "support_end", CLI_COL_STR },
+	{ "", "open", CLI_COL_STR },
+	{ "", "worst", CLI_COL_STR },
+	{ "", "action", CLI_COL_STR },
+	{ "", "reasons", CLI_COL_LIST, "text" },
 };
 
 static void print_eol(const struct cli_ctx *ctx, const json_t *rep)
@@ -344,7 +352,7 @@ static const struct report reports[] = {
 	{ "update-channel", print_update_channel, "items", COLS(channel_cols) },
 	{ "kev-exposure", print_kev, "items", COLS(kev_csv_cols) },
 	{ "patch-queue", print_patch_queue, "items", COLS(queue_csv_cols) },
-	{ "eol", print_eol, "items", COLS(eol_cols) },
+	{ "eol", print_eol, "items", COLS(eol_csv_cols) },
 };
 #undef COLS
 

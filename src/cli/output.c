@@ -545,7 +545,7 @@ int cli_list(struct cli_ctx *ctx, const char *path, const struct cli_col *cols, 
 	rc = cli_print_items(ctx, items, cols, ncols, none);
 	total = json_object_get(r.json, "total");
 	if (rc == 0 && json_is_integer(total) &&
-	    (size_t)json_integer_value(total) > json_array_size(items))
+	    (size_t)json_integer_value(total) > json_array_size(items) && fflush(stdout) == 0)
 		fprintf(stderr, "(%zu of %" JSON_INTEGER_FORMAT " shown; see --limit/--offset)\n",
 		        json_array_size(items), json_integer_value(total));
 out:
