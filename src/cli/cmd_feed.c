@@ -449,6 +449,7 @@ static int import_file(struct cli_ctx *ctx, const char *file, const struct feed_
 		json_array_append(answers, r.json);
 	rc = ctx->json ? (json_is_object(json_object_get(r.json, "error")) ? CLI_EXIT_FAIL : 0)
 	               : print_answer(ctx, file, r.json, &local, parsed);
+	fflush(stdout); /* in step with the progress on stderr */
 out:
 	cli_resp_free(&r);
 	return rc;
