@@ -460,6 +460,44 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+static void free_names(char **names, size_t n)
+{
+	while (n > 0)
+		flw_free(names[--n]);
+	flw_free(names);
+}
+
+/* add dir/name to *names when it is a regular "*.json" file; 0 or an exit status */
+static int add_json(const struct cli_ctx *ctx, const char *dir, const char *name, char ***names,
+                    size_t *n)
+{
+	size_t len = strlen(name);
+	char *full = NULL;
+	char **grown;
+	struct stat st;
+
+	if (len <= 5 || name[0] == '.' || strcmp(name + len - 5, ".json") != 0)
+		return 0;
+	if (*n >= FLW_FEED_MAX_DIR_FILES)
+		return cli_fail(ctx, "'%s': more than %zu *.json files", dir,
+		                (size_t)FLW_FEED_MAX_DIR_FILES);
+	full = flw_asprintf("%s/%s", dir, name);
+	if (!full)
+		return cli_fail(ctx, "out of memory");
+	if (stat(full, &st) != 0 || !S_ISREG(st.st_mode)) {
+		flw_free(full);
+		return 0;
+	}
+	grown = flw_reallocarray(*names, *n + 1, sizeof(**names));
+	if (!grown) {
+		flw_free(full);
+		return cli_fail(ctx, "out of memory");
+	}
+	*names = grown;
+	(*names)[(*n)++] = full;
+	return 0;
+}
+
 /* every regular "*.json" of dir, in name order (strcmp), as NVD pages */
 static int import_dir(struct cli_ctx *ctx, const char *dir, json_t *answers)
 {
@@ -472,49 +510,19 @@ static int import_dir(struct cli_ctx *ctx, const char *dir, json_t *answers)
 
 	if (!d)
 		return cli_fail(ctx, "cannot open directory '%s': %s", dir, strerror(errno));
-	while ((de = readdir(d)) != NULL) {
-		size_t len = strlen(de->d_name);
-		char *full;
-		char **grown;
-		struct stat st;
-
-		if (len < 6 || de->d_name[0] == '.' || strcmp(de->d_name + len - 5, ".json") != 0)
-			continue;
-		full = flw_asprintf("%s/%s", dir, de->d_name);
-		if (!full || stat(full, &st) != 0 || !S_ISREG(st.st_mode) ||
-		    n >= FLW_FEED_MAX_DIR_FILES) {
-			rc = !full ? cli_fail(ctx, "out of memory")
-			     : n >= FLW_FEED_MAX_DIR_FILES
-			             ? cli_fail(ctx, "'%s': more than %zu files", dir,
-			                        (size_t)FLW_FEED_MAX_DIR_FILES)
-			             : 0;
-			flw_free(full);
-			if (rc != 0)
-				goto out;
-			continue;
-		}
-		grown = flw_reallocarray(names, n + 1, sizeof(*names));
-		if (!grown) {
-			flw_free(full);
-			rc = cli_fail(ctx, "out of memory");
-			goto out;
-		}
-		names = grown;
-		names[n++] = full;
-	}
-	if (n == 0) {
+	while (rc == 0 && (de = readdir(d)) != NULL)
+		rc = add_json(ctx, dir, de->d_name, &names, &n);
+	closedir(d);
+	if (rc == 0 && n == 0)
 		rc = cli_fail(ctx, "no *.json files in '%s'", dir);
+	if (rc != 0)
 		goto out;
-	}
 	qsort(names, n, sizeof(*names), name_cmp);
 	for (i = 0; i < n; i++)
 		if (import_file(ctx, names[i], kind_by_name("nvd"), answers) != 0)
-			rc = CLI_EXIT_FAIL;
+			rc = CLI_EXIT_FAIL; /* and on with the other pages */
 out:
-	closedir(d);
-	for (i = 0; i < n; i++)
-		flw_free(names[i]);
-	flw_free(names);
+	free_names(names, n);
 	return rc;
 }
 
