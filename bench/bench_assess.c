@@ -10,13 +10,16 @@
  *
  * Prints: devices, findings, assess_seconds (full assessment: match every distinct component,
  * project onto every device, risk, lifecycle, EOL), then the incremental re-assessment for one
- * changed CVE and the patch queue.
+ * changed CVE and the patch queue, the time to read every finding of the incremental result
+ * (flw_assessment_findings_get, 4,096 at a time), and the peak RSS (getrusage) after each
+ * step: the two results are alive together, as in a server re-assessing.
  *
  * Usage: bench_assess [VULNDATA_DIR] [DEVICES]
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "fleetward/assess.h"
@@ -36,6 +39,37 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* peak resident set size so far, MiB */
+static double peak_rss_mib(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return -1;
+	return (double)ru.ru_maxrss / 1024; /* kilobytes on Linux */
+}
+
+/* read every finding of a through the range getter; returns how many are open */
+static size_t read_all(const struct flw_assessment *a)
+{
+	static struct flw_assess_finding buf[4096];
+	size_t n = flw_assessment_finding_count(a);
+	size_t open = 0;
+	size_t i;
+	size_t k;
+
+	for (i = 0; i < n; i += k) {
+		size_t j;
+
+		k = n - i < FLW_ARRAY_SIZE(buf) ? n - i : FLW_ARRAY_SIZE(buf);
+		if (flw_assessment_findings_get(a, i, k, buf) != 0)
+			exit(1);
+		for (j = 0; j < k; j++)
+			open += buf[j].state == FLW_FINDING_OPEN;
+	}
+	return open;
 }
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
@@ -211,7 +245,9 @@ int main(int argc, char **argv)
 	struct flw_assess_queue *q = NULL;
 	const struct flw_assess_stats *st;
 	struct flw_diag d;
+	double rss[3];
 	double t0, t1;
+	size_t open;
 
 	memset(&d, 0, sizeof(d));
 	build(&f, n_devices);
@@ -246,6 +282,7 @@ int main(int argc, char **argv)
 	printf("findings %zu (open %zu, overdue %zu), eol devices %zu\n", st->findings, st->open,
 	       st->overdue, st->eol_devices);
 	printf("assess_seconds %.3f\n", t1 - t0);
+	rss[0] = peak_rss_mib();
 	in.now_ms = T_NOW + DAY;
 	t0 = now();
 	if (flw_assess_run(&b, &in, a, changed, 1, &d) != 0) {
@@ -257,6 +294,7 @@ int main(int argc, char **argv)
 	printf("incremental_seconds %.3f (1 changed CVE: %zu evaluations, %zu components reused, "
 	       "%zu findings)\n",
 	       t1 - t0, st->evaluated, st->reused, st->findings);
+	rss[1] = peak_rss_mib();
 	t0 = now();
 	if (flw_assess_patch_queue(&q, a) != 0)
 		return 1;
@@ -267,6 +305,14 @@ int main(int argc, char **argv)
 		       q->patches[0].release_id, q->patches[0].n_findings, q->patches[0].n_devices,
 		       flw_risk_decision_to_string(q->patches[0].decision), q->patches[0].score);
 	printf(")\n");
+	rss[2] = peak_rss_mib();
+	t0 = now();
+	open = read_all(b);
+	t1 = now();
+	printf("read_seconds %.3f (%zu findings materialised, %zu open)\n", t1 - t0,
+	       flw_assessment_finding_count(b), open);
+	printf("peak_rss_mib %.1f (after full %.1f, incremental %.1f, patch queue %.1f)\n",
+	       peak_rss_mib(), rss[0], rss[1], rss[2]);
 	flw_assess_queue_free(q);
 	flw_assessment_free(b);
 	flw_assessment_free(a);

@@ -24,8 +24,9 @@
  * CVEs are evaluated again (components new since prev are matched in full). Projection and
  * risk are recomputed (they are cheap and depend on KEV/EPSS/policy and the device list).
  *
- * The result owns copies of every string it exposes: it stays valid after the inputs, the
- * record set and the index are freed or changed. Not thread-safe; one result per thread.
+ * The result owns copies of every string it exposes and of the policy (risk results' classes
+ * point into that copy): it stays valid after the inputs, the record set, the index and the
+ * policy are freed or changed. Not thread-safe; one result per thread.
  */
 #ifndef FLW_ASSESS_H
 #define FLW_ASSESS_H
@@ -190,6 +191,11 @@ FLW_EXPORT size_t flw_assessment_finding_count(const struct flw_assessment *a);
  * range. */
 FLW_EXPORT FLW_WARN_UNUSED FLW_NONNULL(1, 3) int flw_assessment_finding_get(
         const struct flw_assessment *a, size_t i, struct flw_assess_finding *out);
+/* Findings [i, i + n) copied into out[0..n): one device lookup, then sequential (for listings;
+ * n calls of flw_assessment_finding_get each look the device up). @return 0, FLW_EINVAL when
+ * [i, i + n) is not within [0, flw_assessment_finding_count()). */
+FLW_EXPORT FLW_WARN_UNUSED FLW_NONNULL(1) int flw_assessment_findings_get(
+        const struct flw_assessment *a, size_t i, size_t n, struct flw_assess_finding *out);
 FLW_EXPORT const struct flw_assess_device_result *
 flw_assessment_device(const struct flw_assessment *a, size_t i);
 FLW_EXPORT const char *flw_assessment_device_id(const struct flw_assessment *a, size_t i);

@@ -456,16 +456,20 @@ struct flw_feed_import {
 	char stats[FLW_FEED_STATS_MAX + 1]; /* {"records":n,"added":n,...} or "" */
 };
 /* Record an import (audited). The same kind and sha256 again: 0 with *id_out = the existing
- * row's id and *existed_out = 1 (nothing written; existed_out may be NULL). */
+ * row's id and *existed_out = 1 (nothing written; existed_out may be NULL). id_out may be NULL
+ * too. kind: "nvd", "cve5", "cve5-jsonl", "kev" or "epss"; name without control characters;
+ * stats "" or a JSON object; imported 0 = now. FLW_EINVAL / FLW_ELIMIT naming the field. */
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_feed_add(struct flw_store *s,
                                                   const struct flw_feed_import *f,
                                                   const struct flw_audit *audit, int64_t *id_out,
                                                   int *existed_out, struct flw_diag *diag);
-/* Every import in id order. A nonzero return from fn stops and is returned. */
+/* Every import in id order (read in one read transaction that has ended when fn runs, so fn
+ * may take long and may use s). A nonzero return from fn stops and is returned. */
 typedef int (*flw_store_feed_fn)(const struct flw_feed_import *f, void *ctx);
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_feed_each(struct flw_store *s, flw_store_feed_fn fn,
                                                    void *ctx, struct flw_diag *diag);
-/* {id,kind,name,sha256,bytes,imported,stats(object)} newest first */
+/* {id,kind,name,sha256,bytes,imported,stats(object)} newest first (sha256 in hex, stats null
+ * when it was recorded as "") */
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_feed_list(struct flw_store *s, json_t **out,
                                                    struct flw_diag *diag);
 
@@ -480,11 +484,19 @@ struct flw_store_finding {
 };
 /* Insert or replace n <= FLW_FINDINGS_PUT_MAX findings keyed by (device_id, cve_id,
  * component) in one transaction (no audit: the assessment that produced them is logged by
- * the caller). Devices are not checked (a finding outlives nothing, but keeps history). */
+ * the caller). Devices are not checked (a finding outlives nothing, but keeps history).
+ * Every finding is checked before anything is written (a refused batch writes nothing):
+ * device_id an id, cve_id "CVE-YYYY-NNNN..." (4-19 digits), component 1..FLW_SBOM_NAME_MAX
+ * bytes, component_version NULL or at most FLW_SBOM_VERSION_MAX, life: a valid state, no
+ * negative time, texts terminated within their fields, an accepted one with reason and
+ * approver. FLW_EINVAL / FLW_ELIMIT with diag->path "findings[i].<field>". n 0 does nothing.
+ * One prepared upsert in one transaction: 50,000 findings take about 0.1 s (SQLite file,
+ * synchronous=FULL; see tests/unit/store). */
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_findings_put(struct flw_store *s,
                                                       const struct flw_store_finding *f, size_t n,
                                                       struct flw_diag *diag);
-/* Every stored finding ordered by device_id, cve_id, component, in one read transaction. */
+/* Every stored finding ordered by device_id, cve_id, component, in one read transaction. A
+ * nonzero return from fn stops and is returned; fn must not call the store s. */
 typedef int (*flw_store_finding_fn)(const struct flw_store_finding *f, void *ctx);
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_findings_each(struct flw_store *s, flw_store_finding_fn fn,
                                                        void *ctx, struct flw_diag *diag);
@@ -495,7 +507,9 @@ FLW_EXPORT FLW_WARN_UNUSED int flw_store_finding_get(struct flw_store *s, const 
                                                      struct flw_diag *diag);
 /* Replace one finding's lifecycle (risk acceptance, revocation) with its audit row, in one
  * transaction, only if the stored life's updated_ms is still expect_updated_ms: else
- * FLW_ECONFLICT (changed meanwhile) and nothing is written. FLW_ENOTFOUND when absent. */
+ * FLW_ECONFLICT (changed meanwhile) and nothing is written. FLW_ENOTFOUND when absent. The
+ * component_version stays as the assessment stored it. Arguments are checked as for
+ * flw_store_findings_put (diag->path "cve_id", "life.state", ...). */
 FLW_EXPORT FLW_WARN_UNUSED int
 flw_store_finding_set_life(struct flw_store *s, const char *device_id, const char *cve_id,
                            const char *component, const struct flw_finding_life *life,
@@ -503,7 +517,8 @@ flw_store_finding_set_life(struct flw_store *s, const char *device_id, const cha
                            struct flw_diag *diag);
 
 /* Vendor support end per device model (hardware id): devices with no support_end of their
- * own inherit it. support_end "YYYY-MM-DD" or "" (removes the row). Audited. */
+ * own inherit it. support_end "YYYY-MM-DD" (a real date, as flw_inventory_check's) or ""
+ * (removes the row; removing an absent one is fine). Audited. */
 FLW_EXPORT FLW_WARN_UNUSED int flw_store_model_support_set(struct flw_store *s, const char *hwid,
                                                            const char *support_end,
                                                            const struct flw_audit *audit,
@@ -515,7 +530,10 @@ FLW_EXPORT FLW_WARN_UNUSED int flw_store_model_list(struct flw_store *s, json_t 
 
 /* Everything an assessment needs, read in ONE read transaction (a consistent view): every
  * release in id order, then every device in id order. Pointers are valid during the callback
- * only. A nonzero return from a callback stops the load and is returned. */
+ * only. A nonzero return from a callback stops the load and is returned. rfn or dfn may be
+ * NULL (that part is skipped), not both. Callbacks must not call the store s; commits made
+ * meanwhile through other connections are not seen by this load. A few set-wise scans merged
+ * by id (no query per release or device): 100,000 devices load in about 0.2 s. */
 struct flw_store_assess_release {
 	const char *name;
 	time_t created;
@@ -533,7 +551,8 @@ struct flw_store_assess_device {
 	const struct flw_inventory *inv;
 	const char *model_support_end; /* its hwid's support end, "" when none */
 	const char *hardware_cpe;      /* attrs "hardware_cpe" when it is a string, else NULL */
-	int last_action_state; /* enum flw_action_state of its newest action, -1 when none */
+	int last_action_state;      /* enum flw_action_state of its newest action, -1 when none */
+	time_t last_action_updated; /* when that action last changed, 0 when none */
 	const struct flw_sbom_component *extra; /* components it reported itself */
 	size_t n_extra;
 };

@@ -62,6 +62,14 @@ static const struct opt options[] = {
 	  "DURATION lifetime of each signed snapshot; re-signed at half" },
 	{ "director-expiry", OPT_DUR, OFF(director_expiry), 60, 366 * 86400, "1d", 0,
 	  "DURATION lifetime of each device's director document; re-signed at a quarter left" },
+	{ "policy", OPT_PATH, OFF(policy_file), 0, 0, NULL, 0,
+	  "FILE risk policy (classes, deadlines; docs/RISK.md section 5); built-in defaults "
+	  "without it" },
+	{ "assess-interval", OPT_DUR, OFF(assess_interval), 0, 7 * 86400, "300", 0,
+	  "DURATION re-assess the fleet this often (inventory, releases; 0 = only after feed "
+	  "imports and on request)" },
+	{ "feed-max-bytes", OPT_SIZE, OFF(feed_max_bytes), 1, 1ull << 32, "1G", 0,
+	  "BYTES largest vulnerability feed upload (suffix K, M or G)" },
 	{ "threads", OPT_UINT, OFF(threads), 1, 1024, NULL, 0,
 	  "N HTTP worker threads (default: number of CPUs)" },
 	{ "log-level", OPT_LEVEL, OFF(log_level), 0, 0, "notice", 0,

@@ -1,7 +1,8 @@
 /* src/daemon/daemon.c - fleetwardd's life cycle
  *
  * parse options -> open the data directory (keys) and the store (migrations) -> first-run
- * admin token -> listen (port file) -> scheduler -> wait for SIGINT/SIGTERM (exit 0) or a
+ * admin token -> risk policy and the vulnerability service (feeds replayed, fleet assessed)
+ * -> listen (port file) -> scheduler -> wait for SIGINT/SIGTERM (exit 0) or a
  * storage failure (SIGUSR1 from flwd_store_check: exit 1) -> stop HTTP, flush, close.
  * Signals are blocked in every thread and taken with sigwait() here.
  */
@@ -14,6 +15,7 @@
 
 #include "daemon.h"
 #include "fleetward/alloc.h"
+#include "fleetward/buf.h"
 #include "fleetward/crypto.h"
 #include "fleetward/error.h"
 #include "fleetward/fs.h"
@@ -66,6 +68,83 @@ static int init_data(struct flwd *d)
 		log_notice("first start: created the admin API token (shown once above)");
 	}
 	flw_memzero(tok, sizeof(tok));
+	return 0;
+}
+
+/* --policy FILE on top of the defaults; a broken file names file:line and stops start-up */
+static int load_policy(const char *path, struct flw_risk_policy *p)
+{
+	struct flw_diag diag;
+	struct flw_buf b;
+	const char *msg;
+	int rc;
+
+	flw_risk_policy_init(p);
+	if (!path)
+		return 0;
+	flw_diag_clear(&diag);
+	flw_buf_init(&b, FLW_RISK_POLICY_MAX_BYTES + 1);
+	rc = flw_fs_read_all(path, &b, &diag);
+	if (rc == FLW_ELIMIT)
+		log_error("policy file '%s': larger than %zu bytes", path,
+		          FLW_RISK_POLICY_MAX_BYTES);
+	else if (rc != 0)
+		log_diag(rc, "reading the policy file", &diag);
+	if (rc == 0) {
+		rc = flw_risk_policy_parse(p, (const char *)b.data, b.len, &diag);
+		msg = diag.msg;
+		if (strncmp(msg, "line ", 5) == 0 && strstr(msg, ": "))
+			msg = strstr(msg, ": ") + 2; /* the line is said in front */
+		if (rc != 0 && diag.line)
+			log_error("policy file %s:%u: %s%s%s", path, diag.line,
+			          diag.path[0] ? diag.path : "", diag.path[0] ? ": " : "", msg);
+		else if (rc != 0)
+			log_error("policy file %s: %s", path, msg[0] ? msg : flw_strerror(rc));
+	}
+	flw_buf_free(&b);
+	return rc;
+}
+
+/* the vulnerability service: replay feeds, assess (after the store, before listening) */
+static int open_vuln(struct flwd *d)
+{
+	struct flw_vulnsvc_open_info info;
+	struct flw_vulnsvc_config vc;
+	struct flw_risk_policy policy;
+	struct flw_store *s = flwd_store(d);
+	struct flw_diag diag;
+	struct timespec ts;
+	int rc;
+
+	if (!s)
+		return FLW_ESTORE;
+	if (load_policy(d->cfg->policy_file, &policy) != 0)
+		return FLW_EFORMAT;
+	memset(&vc, 0, sizeof(vc));
+	vc.data_dir = d->cfg->data_dir;
+	vc.policy = &policy;
+	vc.feed_max_bytes = d->cfg->feed_max_bytes;
+	flw_diag_clear(&diag);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	rc = flw_vulnsvc_open(&d->vuln, s, &vc, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
+	                      &info, &diag);
+	if (rc != 0) {
+		flwd_store_check(d, s, rc);
+		return log_diag(rc, "opening the vulnerability service", &diag);
+	}
+	if (info.feeds_missing)
+		log_error("%zu recorded feed imports have no file in '%s/feeds' (first: import "
+		          "%lld): "
+		          "their records are missing until imported again",
+		          info.feeds_missing, d->cfg->data_dir, (long long)info.first_missing_id);
+	if (info.feeds_failed)
+		log_warn("%zu feed imports ended with a file-level error on replay (as when "
+		         "imported)",
+		         info.feeds_failed);
+	log_notice("vulnerability data: %zu feed imports replayed, %zu CVEs, %zu stored findings; "
+	           "policy %s",
+	           info.feeds, info.cves, info.findings,
+	           d->cfg->policy_file ? d->cfg->policy_file : "(defaults)");
 	return 0;
 }
 
@@ -167,8 +246,10 @@ int flwd_run(int argc, char **argv)
 	status = 1;
 	if (pthread_key_create(&d.store_key, close_store) != 0)
 		goto out_nokey;
-	if (init_data(&d) == 0)
+	if (init_data(&d) == 0 && open_vuln(&d) == 0)
 		status = serve(&d, &set);
+	flw_vulnsvc_free(d.vuln);
+	d.vuln = NULL;
 	close_store(pthread_getspecific(d.store_key));
 	pthread_setspecific(d.store_key, NULL);
 	pthread_key_delete(d.store_key);

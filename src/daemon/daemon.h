@@ -17,6 +17,7 @@
 #include "fleetward/crypto.h"
 #include "fleetward/protocol.h"
 #include "server/server.h"
+#include "server/vulnsvc.h"
 
 struct flw_store;
 struct flw_diag;
@@ -36,6 +37,9 @@ struct flwd_config {
 	unsigned timestamp_expiry;     /* seconds: lifetime of each timestamp the server signs */
 	unsigned snapshot_expiry;      /* seconds: lifetime of each snapshot */
 	unsigned director_expiry;      /* seconds: lifetime of each director document */
+	const char *policy_file;       /* risk policy; NULL = built-in defaults */
+	unsigned assess_interval;      /* seconds between periodic assessments; 0 = none */
+	uint64_t feed_max_bytes;       /* largest feed upload */
 	unsigned threads;
 	int log_level;
 	int help;
@@ -94,6 +98,9 @@ struct flwd {
 	size_t dev_cap;
 	size_t dev_n;
 
+	/* vulnerability service (its own lock; opened after the store, before listening) */
+	struct flw_vulnsvc *vuln;
+
 	struct flwd_metrics m;
 	time_t started;
 };
@@ -140,6 +147,8 @@ int flwd_scheduler_start(struct flwd *d, struct flwd_scheduler **out);
 void flwd_scheduler_stop(struct flwd_scheduler *s); /* flushes once more; NULL is fine */
 /* one flush of last-seen times (also used at shutdown) */
 int flwd_flush_touches(struct flwd *d);
+/* one periodic assessment (scheduler.c); logs and fail-stops on storage errors */
+int flwd_assess_tick(struct flwd *d, time_t now);
 /* one repository check (re-sign when due) */
 int flwd_repo_tick(struct flwd *d, time_t now);
 /* the repository's /metrics lines (expiry per role, re-signing failures) */

@@ -86,6 +86,21 @@ static const struct flwd_route routes[] = {
 	R("DELETE", "/api/v1/tokens/{}", ADMIN, NONE, API, "token.revoke", token_delete, NONE),
 	R("GET", "/api/v1/audit", ADMIN, NONE, API, NULL, audit_list, NONE),
 	R("GET", "/api/v1/status", VIEWER, NONE, API, NULL, status, NONE),
+	/* vulnerabilities (http_vuln.c) */
+	R("POST", "/api/v1/feeds", OPERATOR, FEED, API, "feed.import", feed_import, NONE),
+	R("GET", "/api/v1/feeds", VIEWER, NONE, API, NULL, feed_list, NONE),
+	R("GET", "/api/v1/vulns/{}", VIEWER, NONE, API, NULL, vuln_get, NONE),
+	R("GET", "/api/v1/assessment", VIEWER, NONE, API, NULL, assessment_get, NONE),
+	R("POST", "/api/v1/assessment", OPERATOR, API, API, "assessment.run", assessment_run, NONE),
+	R("GET", "/api/v1/findings", VIEWER, NONE, API, NULL, findings_list, NONE),
+	R("GET", "/api/v1/devices/{}/findings", VIEWER, NONE, API, NULL, device_findings, NONE),
+	R("POST", "/api/v1/findings/accept", OPERATOR, API, API, "finding.accept", finding_accept,
+	  NONE),
+	R("POST", "/api/v1/findings/revoke", OPERATOR, API, API, "finding.revoke", finding_revoke,
+	  NONE),
+	R("GET", "/api/v1/models", VIEWER, NONE, API, NULL, model_list, NONE),
+	R("PUT", "/api/v1/models/{}", OPERATOR, API, API, "model.support_end", model_put, NONE),
+	R("GET", "/api/v1/reports/{}", VIEWER, NONE, API, NULL, report_get, NONE),
 };
 
 static const unsigned status_slots[FLWD_STATUS_SLOTS - 1] = { 200, 201, 204, 206, 304, 400, 401,
@@ -241,6 +256,31 @@ int flwd_reply_bytes(struct flwd_req *r, unsigned status, const char *type, cons
 	return 0;
 }
 
+struct dump_ctx {
+	struct flw_buf *out;
+	int rc;
+};
+
+static int dump_cb(const char *buf, size_t size, void *data)
+{
+	struct dump_ctx *c = data;
+
+	c->rc = flw_buf_append(c->out, buf, size);
+	return c->rc == 0 ? 0 : -1;
+}
+
+/* Like flw_json_dump (sorted keys, compact), with reals at 15 significant digits: a CVSS
+ * score of 9.8 is written 9.8, not 9.8000000000000007 */
+static int dump_json(struct flw_buf *out, const json_t *v)
+{
+	struct dump_ctx c = { out, 0 };
+
+	if (json_dump_callback(v, dump_cb, &c,
+	                       JSON_SORT_KEYS | JSON_COMPACT | JSON_REAL_PRECISION(15)) != 0)
+		return c.rc != 0 ? c.rc : FLW_ENOMEM;
+	return 0;
+}
+
 int flwd_reply_json(struct flwd_req *r, unsigned status, json_t *v)
 {
 	int rc;
@@ -248,7 +288,7 @@ int flwd_reply_json(struct flwd_req *r, unsigned status, json_t *v)
 	if (!v)
 		return FLW_ENOMEM;
 	flw_buf_reset(&r->out);
-	rc = flw_json_dump(&r->out, v, 0);
+	rc = dump_json(&r->out, v);
 	json_decref(v);
 	if (rc == 0)
 		rc = flw_buf_append(&r->out, "\n", 1);
@@ -495,6 +535,8 @@ static size_t body_max(const struct flwd *d, const struct flwd_route *rt)
 		return FLW_API_BODY_MAX;
 	case FLWD_BODY_STREAM:
 		return d->cfg->max_artifact_size;
+	case FLWD_BODY_FEED:
+		return d->cfg->feed_max_bytes;
 	default:
 		return 0;
 	}
@@ -588,6 +630,8 @@ static int first_call(struct flwd_req *r, const char *url, const char *method)
 		rc = check_length(r, body_max(r->d, r->route));
 	if (rc == 0 && r->route->body == FLWD_BODY_STREAM)
 		rc = flwd_stream_begin(r);
+	if (rc == 0 && r->route->body == FLWD_BODY_FEED)
+		rc = flwd_feed_begin(r);
 	if (rc != 0) {
 		if (r->route->action && (rc == FLW_EPERM || rc == FLW_EAUTH))
 			audit_refused(r, rc);
@@ -607,6 +651,8 @@ static void take_body(struct flwd_req *r, const char *data, size_t n)
 		return;
 	if (r->route->body == FLWD_BODY_STREAM)
 		rc = flwd_stream_data(r, data, n);
+	else if (r->route->body == FLWD_BODY_FEED)
+		rc = flwd_feed_data(r, data, n);
 	else
 		rc = flw_buf_append(&r->body, data, n);
 	if (rc == FLW_ELIMIT)
@@ -695,6 +741,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (r->resp)
 		MHD_destroy_response(r->resp);
 	flwd_stream_free(r->stream);
+	flw_vulnsvc_upload_free(r->feed);
 	flw_free(r);
 	*con_cls = NULL;
 }

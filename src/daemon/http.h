@@ -30,7 +30,8 @@ enum flwd_body {
 	FLWD_BODY_NONE,   /* a body is refused (413 when present) */
 	FLWD_BODY_DEVICE, /* FLW_DEVICE_BODY_MAX */
 	FLWD_BODY_API,    /* FLW_API_BODY_MAX */
-	FLWD_BODY_STREAM  /* artifact upload: streamed by the handler's stream hooks */
+	FLWD_BODY_STREAM, /* artifact upload: streamed by the handler's stream hooks */
+	FLWD_BODY_FEED    /* vulnerability feed upload: streamed to the feed service's file */
 };
 
 /* Per-device request floors, checked before the body is read (429 + Retry-After) */
@@ -87,8 +88,9 @@ struct flwd_req {
 	char content_range[64]; /* added to the answer when set (416) */
 	unsigned retry_after;   /* seconds; Retry-After is added to the answer when set (429) */
 
-	/* upload streaming state (artifact PUT) */
+	/* upload streaming state (artifact PUT, feed POST) */
 	struct flwd_stream *stream;
+	struct flw_vulnsvc_upload *feed;
 	int too_big;
 	uint64_t received;
 	int done;
@@ -149,7 +151,19 @@ int flwd_reply_tuf(struct flwd_req *r, int role, int64_t version, const char *mi
 	X(token_list)        \
 	X(token_delete)      \
 	X(audit_list)        \
-	X(status)
+	X(status)            \
+	X(feed_import)       \
+	X(feed_list)         \
+	X(vuln_get)          \
+	X(assessment_get)    \
+	X(assessment_run)    \
+	X(findings_list)     \
+	X(device_findings)   \
+	X(finding_accept)    \
+	X(finding_revoke)    \
+	X(model_list)        \
+	X(model_put)         \
+	X(report_get)
 #define FLWD_DECLARE_HANDLER(n) int flwd_h_##n(struct flwd_req *r);
 FLWD_HANDLERS(FLWD_DECLARE_HANDLER)
 #undef FLWD_DECLARE_HANDLER
@@ -158,6 +172,10 @@ FLWD_HANDLERS(FLWD_DECLARE_HANDLER)
 int flwd_stream_begin(struct flwd_req *r);
 int flwd_stream_data(struct flwd_req *r, const char *data, size_t n);
 void flwd_stream_free(struct flwd_stream *st);
+
+/* feed upload streaming (http_vuln.c) */
+int flwd_feed_begin(struct flwd_req *r);
+int flwd_feed_data(struct flwd_req *r, const char *data, size_t n);
 
 /* metrics text (http.c) */
 int flwd_metrics_text(struct flwd *d, struct flw_buf *out);

@@ -213,8 +213,9 @@ static json_t *device_json(const struct flw_device *dev)
 	              dev->trial, "health", dev->health, "last_seq", (json_int_t)dev->last_seq);
 	if (!o)
 		return NULL;
-	json_object_set(o, "attributes", dev->attrs ? dev->attrs : json_object());
-	json_object_set(o, "groups", dev->groups ? dev->groups : json_array());
+	/* new references either way (an empty object made here must not leak) */
+	json_object_set_new(o, "attributes", dev->attrs ? json_incref(dev->attrs) : json_object());
+	json_object_set_new(o, "groups", dev->groups ? json_incref(dev->groups) : json_array());
 	if (inventory_json(o, &dev->inv) != 0) {
 		json_decref(o);
 		return NULL;

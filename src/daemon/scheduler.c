@@ -7,7 +7,10 @@
  *    a pending online key that the newest root lists is switched to, and snapshot and
  *    timestamp are re-signed once half their life is gone (an alarm line is logged each time,
  *    when re-signing fails past half-life, and when expiry is near); the expiry of every
- *    role and the failures are /metrics gauges (flwd_repo_metrics).
+ *    role and the failures are /metrics gauges (flwd_repo_metrics);
+ *  - every --assess-interval seconds (0: never), the fleet is re-assessed: devices and
+ *    releases reloaded from the store (inventory, installed releases, new SBOMs), matches
+ *    reused, lifecycle changes (fixed, new, lapsed acceptances) persisted.
  * A storage failure here is fail-stop like anywhere else.
  */
 #include <errno.h>
@@ -65,6 +68,29 @@ out:
 		flw_free(ids[i]);
 	flw_free(ids);
 	flw_free(times);
+	return rc;
+}
+
+int flwd_assess_tick(struct flwd *d, time_t now)
+{
+	struct flw_store *s;
+	struct flw_diag diag;
+	json_t *out = NULL;
+	int rc;
+
+	if (!d->vuln)
+		return 0;
+	s = flwd_store(d);
+	if (!s)
+		return FLW_ESTORE;
+	flw_diag_clear(&diag);
+	rc = flw_vulnsvc_run(d->vuln, s, (int64_t)now * 1000, &out, &diag);
+	json_decref(out);
+	if (rc != 0) {
+		rc = flwd_store_check(d, s, rc);
+		log_warn("periodic assessment: %s; will retry",
+		         diag.msg[0] ? diag.msg : flw_strerror(rc));
+	}
 	return rc;
 }
 
@@ -174,6 +200,7 @@ static void *run(void *arg)
 	struct flwd_scheduler *sc = arg;
 	struct flwd *d = sc->d;
 	time_t last_repo = 0;
+	time_t last_assess = time(NULL); /* start-up assessed the fleet */
 
 	pthread_mutex_lock(&sc->lock);
 	while (!sc->stop) {
@@ -188,6 +215,12 @@ static void *run(void *arg)
 			(void)flwd_repo_tick(d, now);
 			pthread_mutex_unlock(&d->repo_lock);
 			last_repo = now;
+		}
+		if (d->cfg->assess_interval &&
+		    now - last_assess >= (time_t)d->cfg->assess_interval &&
+		    !atomic_load(&d->failed)) {
+			(void)flwd_assess_tick(d, now);
+			last_assess = time(NULL);
 		}
 		pthread_mutex_lock(&sc->lock);
 		clock_gettime(CLOCK_REALTIME, &until);

@@ -6,7 +6,7 @@
 # with a JSON error, and the server must stay up throughout.
 . "$FLW_SRC_DIR/tests/integration/lib.sh"
 . "$FLW_SRC_DIR/tests/integration/lib_server.sh"
-flw_start_server --max-artifact-size 1M --threads 2 --min-checkin-interval 0 # floor: 107
+flw_start_server --max-artifact-size 1M --feed-max-bytes 1M --threads 2 --min-checkin-interval 0 # floor: 107
 
 # a device token, for the device routes
 srv_device_token

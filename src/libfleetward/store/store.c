@@ -7,15 +7,19 @@
  * here: that lives in store_<backend>.c.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "fleetward/alloc.h"
 #include "fleetward/buf.h"
 #include "fleetward/error.h"
+#include "fleetward/feed.h"
+#include "fleetward/json.h"
 #include "fleetward/protocol.h"
 #include "fleetward/store.h"
 #include "fleetward/tuf.h"
 #include "store/store_impl.h"
+#include "vuln/feed_private.h" /* flw_feed__cve_id_ok: one definition of a CVE id's shape */
 
 /* ---- backends ------------------------------------------------------------------------------ */
 
@@ -1160,4 +1164,280 @@ int flw_store_device_history(struct flw_store *s, const char *device_id, unsigne
 	int rc = device_call_arg(s, device_id, out, diag);
 
 	return rc != 0 ? rc : s->ops->device_history(s, device_id, list_limit(limit), out, diag);
+}
+
+/* ---- vulnerability data --------------------------------------------------------------------- */
+
+_Static_assert(FLW_SBOM_NAME_MAX == 256 && FLW_SBOM_VERSION_MAX == 128 &&
+                       FLW_FINDING_TEXT_MAX == 255,
+               "the limits named in the messages below");
+
+static const char *const feed_kinds[] = { "nvd", "cve5", "cve5-jsonl", "kev", "epss" };
+
+/* No ASCII control characters (a file name shown in tables and logs) */
+static int printable(const char *v)
+{
+	for (; *v; v++)
+		if ((unsigned char)*v < 0x20 || *v == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* "" or a JSON object of at most FLW_FEED_STATS_MAX bytes */
+static int stats_arg(const char *stats, struct flw_diag *diag)
+{
+	static const struct flw_json_limits lim = { FLW_FEED_STATS_MAX, 8 };
+	json_t *j = NULL;
+	int rc;
+
+	if (!stats[0])
+		return 0;
+	rc = flw_json_parse(&j, stats, strlen(stats), &lim, diag);
+	if (rc == 0 && !json_is_object(j))
+		rc = FLW_EFORMAT;
+	json_decref(j);
+	if (rc == FLW_ENOMEM)
+		return flw_diag_set(diag, rc, "stats", "out of memory");
+	if (rc != 0)
+		return flw_diag_set(diag, FLW_EINVAL, "stats", "'stats' is not a JSON object");
+	return 0;
+}
+
+static const struct str_member feed_members[] = {
+	ARR_MEMBER(struct flw_feed_import, kind, ARG_NONEMPTY, "kind"),
+	ARR_MEMBER(struct flw_feed_import, name, 0, "name"),
+	ARR_MEMBER(struct flw_feed_import, stats, 0, "stats"),
+};
+
+static int feed_arg(const struct flw_feed_import *f, struct flw_diag *diag)
+{
+	size_t i;
+
+	for (i = 0; i < FLW_ARRAY_SIZE(feed_kinds); i++)
+		if (strcmp(f->kind, feed_kinds[i]) == 0)
+			break;
+	if (i == FLW_ARRAY_SIZE(feed_kinds))
+		return flw_diag_set(diag, FLW_EINVAL, "kind",
+		                    "feed kind '%s' is not nvd, cve5, cve5-jsonl, kev or epss",
+		                    f->kind);
+	if (!printable(f->name))
+		return flw_diag_set(diag, FLW_EINVAL, "name", "'name' holds control characters");
+	if (f->bytes > INT64_MAX)
+		return flw_diag_set(diag, FLW_ELIMIT, "bytes", "'bytes' out of range");
+	if (f->imported < 0)
+		return bad(diag, "imported");
+	return stats_arg(f->stats, diag);
+}
+
+int flw_store_feed_add(struct flw_store *s, const struct flw_feed_import *f,
+                       const struct flw_audit *audit, int64_t *id_out, int *existed_out,
+                       struct flw_diag *diag)
+{
+	int rc = object_arg(s, f, "feed", feed_members, FLW_ARRAY_SIZE(feed_members), audit, diag);
+
+	if (rc != 0 || (rc = feed_arg(f, diag)) != 0)
+		return rc;
+	return s->ops->feed_add(s, f, audit, id_out, existed_out, diag);
+}
+
+int flw_store_feed_each(struct flw_store *s, flw_store_feed_fn fn, void *ctx, struct flw_diag *diag)
+{
+	int rc = usable(s, diag);
+
+	if (rc != 0)
+		return rc;
+	return fn ? s->ops->feed_each(s, fn, ctx, diag) : bad(diag, "fn");
+}
+
+int flw_store_feed_list(struct flw_store *s, json_t **out, struct flw_diag *diag)
+{
+	int rc = usable_out(s, out, diag);
+
+	return rc != 0 ? rc : s->ops->feed_list(s, out, diag);
+}
+
+/* A refused field of a finding: which one, the code and the rule it breaks. The caller
+ * formats the message once, naming the finding ("findings[3].cve_id", "life.state"). */
+struct refusal {
+	int code;
+	const char *field;
+	const char *rule;
+};
+
+static int refuse(struct refusal *r, int code, const char *field, const char *rule)
+{
+	r->code = code;
+	r->field = field;
+	r->rule = rule;
+	return code;
+}
+
+static int refused(struct flw_diag *diag, const struct refusal *r, const char *prefix)
+{
+	char path[FLW_DIAG_PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s%s", prefix, r->field);
+	return flw_diag_set(diag, r->code, path, "field '%s': %s", path, r->rule);
+}
+
+/* The key of a finding (device_id, cve_id, component) and its component_version */
+static int finding_key_arg(const struct flw_store_finding *f, struct refusal *r)
+{
+	if (!f->device_id)
+		return refuse(r, FLW_EINVAL, "device_id", "missing");
+	if (strnlen(f->device_id, FLW_ID_MAX + 1) > FLW_ID_MAX || !flw_id_ok(f->device_id))
+		return refuse(r, FLW_EINVAL, "device_id", "not a device id");
+	if (!f->cve_id || strnlen(f->cve_id, FLW_CVE_ID_MAX + 1) > FLW_CVE_ID_MAX ||
+	    !flw_feed__cve_id_ok(f->cve_id))
+		return refuse(r, FLW_EINVAL, "cve_id", "not a CVE id (CVE-YYYY-NNNN...)");
+	if (!f->component || !f->component[0])
+		return refuse(r, FLW_EINVAL, "component", "missing");
+	if (strnlen(f->component, FLW_SBOM_NAME_MAX + 1) > FLW_SBOM_NAME_MAX)
+		return refuse(r, FLW_ELIMIT, "component", "longer than 256 bytes");
+	if (f->component_version &&
+	    strnlen(f->component_version, FLW_SBOM_VERSION_MAX + 1) > FLW_SBOM_VERSION_MAX)
+		return refuse(r, FLW_ELIMIT, "component_version", "longer than 128 bytes");
+	return 0;
+}
+
+/* A lifecycle as risk.h keeps it: a known state, no negative time, texts within their
+ * fields, and an acceptance with its reason and approver. */
+static int life_arg(const struct flw_finding_life *l, struct refusal *r)
+{
+	if ((int)l->state < 0 || l->state >= _FLW_FINDING_STATE_MAX)
+		return refuse(r, FLW_EINVAL, "state", "not open, fixed or accepted");
+	if (l->first_seen_ms < 0 || l->opened_ms < 0 || l->fixed_ms < 0 || l->updated_ms < 0 ||
+	    l->accepted_ms < 0 || l->accept_expiry_ms < 0)
+		return refuse(r, FLW_EINVAL, "updated_ms", "a time is negative");
+	if (!memchr(l->accept_reason, 0, sizeof(l->accept_reason)))
+		return refuse(r, FLW_ELIMIT, "accept_reason", "longer than 255 bytes");
+	if (!memchr(l->accept_approver, 0, sizeof(l->accept_approver)))
+		return refuse(r, FLW_ELIMIT, "accept_approver", "longer than 255 bytes");
+	if (l->state == FLW_FINDING_ACCEPTED && !l->accept_reason[0])
+		return refuse(r, FLW_EINVAL, "accept_reason", "required when accepted");
+	if (l->state == FLW_FINDING_ACCEPTED && !l->accept_approver[0])
+		return refuse(r, FLW_EINVAL, "accept_approver", "required when accepted");
+	return 0;
+}
+
+static int findings_arg(const struct flw_store_finding *f, size_t n, struct flw_diag *diag)
+{
+	char prefix[48];
+	struct refusal r;
+	size_t i;
+
+	if (n > FLW_FINDINGS_PUT_MAX)
+		return flw_diag_set(diag, FLW_ELIMIT, "findings", "%zu findings, at most %d", n,
+		                    FLW_FINDINGS_PUT_MAX);
+	if (n && !f)
+		return bad(diag, "findings");
+	for (i = 0; i < n; i++) {
+		if (finding_key_arg(&f[i], &r) != 0 || life_arg(&f[i].life, &r) != 0) {
+			snprintf(prefix, sizeof(prefix), "findings[%zu].", i);
+			return refused(diag, &r, prefix);
+		}
+	}
+	return 0;
+}
+
+int flw_store_findings_put(struct flw_store *s, const struct flw_store_finding *f, size_t n,
+                           struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0 || (rc = findings_arg(f, n, diag)) != 0)
+		return rc;
+	return n ? s->ops->findings_put(s, f, n, diag) : 0;
+}
+
+int flw_store_findings_each(struct flw_store *s, flw_store_finding_fn fn, void *ctx,
+                            struct flw_diag *diag)
+{
+	int rc = usable(s, diag);
+
+	if (rc != 0)
+		return rc;
+	return fn ? s->ops->findings_each(s, fn, ctx, diag) : bad(diag, "fn");
+}
+
+/* The key of one finding named by the caller's arguments */
+static int finding_named_arg(const struct flw_store *s, const char *device_id, const char *cve_id,
+                             const char *component, struct flw_diag *diag)
+{
+	const struct flw_store_finding key = { device_id, cve_id, component, NULL, { 0 } };
+	struct refusal r;
+	int rc = usable(s, diag);
+
+	if (rc != 0)
+		return rc;
+	return finding_key_arg(&key, &r) != 0 ? refused(diag, &r, "") : 0;
+}
+
+int flw_store_finding_get(struct flw_store *s, const char *device_id, const char *cve_id,
+                          const char *component, struct flw_finding_life *out,
+                          struct flw_diag *diag)
+{
+	int rc = finding_named_arg(s, device_id, cve_id, component, diag);
+
+	if (rc != 0 || (rc = out_arg(out, diag)) != 0)
+		return rc;
+	return s->ops->finding_get(s, device_id, cve_id, component, out, diag);
+}
+
+int flw_store_finding_set_life(struct flw_store *s, const char *device_id, const char *cve_id,
+                               const char *component, const struct flw_finding_life *life,
+                               int64_t expect_updated_ms, const struct flw_audit *audit,
+                               struct flw_diag *diag)
+{
+	struct refusal r;
+	int rc = finding_named_arg(s, device_id, cve_id, component, diag);
+
+	if (rc != 0 || (rc = audit_arg(audit, diag)) != 0)
+		return rc;
+	if (!life)
+		return bad(diag, "life");
+	if (life_arg(life, &r) != 0)
+		return refused(diag, &r, "life.");
+	if (expect_updated_ms < 0)
+		return bad(diag, "expect_updated_ms");
+	return s->ops->finding_set_life(s, device_id, cve_id, component, life, expect_updated_ms,
+	                                audit, diag);
+}
+
+int flw_store_model_support_set(struct flw_store *s, const char *hwid, const char *support_end,
+                                const struct flw_audit *audit, struct flw_diag *diag)
+{
+	int rc;
+
+	if ((rc = usable(s, diag)) != 0 ||
+	    (rc = str_arg(hwid, FLW_TUF_HWID_MAX, "hwid", diag)) != 0 ||
+	    (rc = str_arg(support_end, FLW_INV_DATE_MAX, "support_end", diag)) != 0 ||
+	    (rc = audit_arg(audit, diag)) != 0)
+		return rc;
+	if (!hwid[0] || !printable(hwid))
+		return flw_diag_set(diag, FLW_EINVAL, "hwid", "invalid hardware id");
+	if (support_end[0] && !date_ok(support_end))
+		return flw_diag_set(diag, FLW_EFORMAT, "support_end",
+		                    "field 'support_end': '%s' is not a date YYYY-MM-DD",
+		                    support_end);
+	return s->ops->model_support_set(s, hwid, support_end, audit, diag);
+}
+
+int flw_store_model_list(struct flw_store *s, json_t **out, struct flw_diag *diag)
+{
+	int rc = usable_out(s, out, diag);
+
+	return rc != 0 ? rc : s->ops->model_list(s, out, diag);
+}
+
+int flw_store_assess_load(struct flw_store *s, flw_store_assess_release_fn rfn,
+                          flw_store_assess_device_fn dfn, void *ctx, struct flw_diag *diag)
+{
+	int rc = usable(s, diag);
+
+	if (rc != 0)
+		return rc;
+	if (!rfn && !dfn)
+		return bad(diag, "fn");
+	return s->ops->assess_load(s, rfn, dfn, ctx, diag);
 }

@@ -126,6 +126,31 @@ struct flw_store_ops {
 	                            const struct flw_audit *audit, struct flw_diag *diag);
 	int (*device_components)(struct flw_store *s, const char *device_id, json_t **out,
 	                         struct flw_diag *diag);
+
+	/* vulnerability data (appended; see store.h) */
+	int (*feed_add)(struct flw_store *s, const struct flw_feed_import *f,
+	                const struct flw_audit *audit, int64_t *id_out, int *existed_out,
+	                struct flw_diag *diag);
+	int (*feed_each)(struct flw_store *s, flw_store_feed_fn fn, void *ctx,
+	                 struct flw_diag *diag);
+	int (*feed_list)(struct flw_store *s, json_t **out, struct flw_diag *diag);
+	int (*findings_put)(struct flw_store *s, const struct flw_store_finding *f, size_t n,
+	                    struct flw_diag *diag);
+	int (*findings_each)(struct flw_store *s, flw_store_finding_fn fn, void *ctx,
+	                     struct flw_diag *diag);
+	int (*finding_get)(struct flw_store *s, const char *device_id, const char *cve_id,
+	                   const char *component, struct flw_finding_life *out,
+	                   struct flw_diag *diag);
+	int (*finding_set_life)(struct flw_store *s, const char *device_id, const char *cve_id,
+	                        const char *component, const struct flw_finding_life *life,
+	                        int64_t expect_updated_ms, const struct flw_audit *audit,
+	                        struct flw_diag *diag);
+	int (*model_support_set)(struct flw_store *s, const char *hwid, const char *support_end,
+	                         const struct flw_audit *audit, struct flw_diag *diag);
+	int (*model_list)(struct flw_store *s, json_t **out, struct flw_diag *diag);
+	/* rfn or dfn may be NULL (that part is skipped), not both */
+	int (*assess_load)(struct flw_store *s, flw_store_assess_release_fn rfn,
+	                   flw_store_assess_device_fn dfn, void *ctx, struct flw_diag *diag);
 };
 
 /* The part of every backend's store object that store.c reads. */

@@ -140,6 +140,19 @@ static const char *const migrations[] = {
 	" device TEXT NOT NULL REFERENCES devices (id) ON DELETE CASCADE,"
 	" idx INTEGER NOT NULL, name TEXT NOT NULL, version TEXT, purl TEXT, cpe TEXT,"
 	" vendor TEXT, PRIMARY KEY (device, idx)) WITHOUT ROWID;",
+	/* 6: vulnerability data: the feed files imported (replayed at start-up in id order), the
+	 * findings' lifecycles (device x CVE x component, never deleted, no foreign key: history
+	 * outlives devices) and the vendor support end per model */
+	"CREATE TABLE feed_imports (id INTEGER PRIMARY KEY, kind TEXT NOT NULL,"
+	" name TEXT NOT NULL, sha256 BLOB NOT NULL, bytes INTEGER NOT NULL,"
+	" imported INTEGER NOT NULL, stats TEXT NOT NULL, UNIQUE (kind, sha256));"
+	"CREATE TABLE findings (device TEXT NOT NULL, cve TEXT NOT NULL, component TEXT NOT NULL,"
+	" component_version TEXT, state INTEGER NOT NULL, first_seen_ms INTEGER NOT NULL,"
+	" opened_ms INTEGER NOT NULL, fixed_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
+	" reopen_count INTEGER NOT NULL, accept_reason TEXT NOT NULL,"
+	" accept_approver TEXT NOT NULL, accepted_ms INTEGER NOT NULL,"
+	" accept_expiry_ms INTEGER NOT NULL, PRIMARY KEY (device, cve, component)) WITHOUT ROWID;"
+	"CREATE TABLE models (hwid TEXT PRIMARY KEY, support_end TEXT NOT NULL) WITHOUT ROWID;",
 };
 
 /* ---- statements ------------------------------------------------------------------------------ */
@@ -219,6 +232,22 @@ enum stmt_id {
 	S_DEV_COMP_ADD,
 	S_DEV_COMP_SHA_SET,
 	S_DEV_COMP_LIST,
+	S_FEED_FIND,
+	S_FEED_ADD,
+	S_FEED_EACH,
+	S_FEED_LIST,
+	S_FIND_PUT,
+	S_FIND_EACH,
+	S_FIND_GET,
+	S_FIND_SET,
+	S_MODEL_SET,
+	S_MODEL_DEL,
+	S_MODEL_LIST,
+	S_LOAD_RELEASES,
+	S_LOAD_REL_HWIDS,
+	S_LOAD_REL_COMPS,
+	S_LOAD_DEVICES,
+	S_LOAD_DEV_COMPS,
 	S__MAX
 };
 
@@ -233,6 +262,15 @@ enum stmt_id {
 	" AND (?8 IS NULL OR d.class = ?8) AND (?9 IS NULL OR d.site = ?9)"     \
 	" AND (?10 IS NULL OR d.internet_exposed = ?10)"
 #define DEV_INV_COLS "class, internet_exposed, segment, owner, site, support_end"
+#define FEED_COLS    "id, kind, name, sha256, bytes, imported, stats"
+#define LIFE_COLS                                                                             \
+	"state, first_seen_ms, opened_ms, fixed_ms, updated_ms, reopen_count, accept_reason," \
+	" accept_approver, accepted_ms, accept_expiry_ms"
+/* the lifecycle's columns set from the parameters ?4..?13 (see life_bind) */
+#define LIFE_SET                                                                             \
+	"state = ?4, first_seen_ms = ?5, opened_ms = ?6, fixed_ms = ?7, updated_ms = ?8,"    \
+	" reopen_count = ?9, accept_reason = ?10, accept_approver = ?11, accepted_ms = ?12," \
+	" accept_expiry_ms = ?13"
 
 static const char *const stmt_sql[S__MAX] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -390,6 +428,49 @@ static const char *const stmt_sql[S__MAX] = {
 	        " JOIN release_components c ON c.release_id = r.id WHERE d.id = ?1"
 	        " UNION ALL SELECT name, version, purl, cpe, vendor, 'device', 1, idx"
 	        " FROM device_components WHERE device = ?1 ORDER BY k, i",
+	[S_FEED_FIND] = "SELECT id FROM feed_imports WHERE kind = ?1 AND sha256 = ?2",
+	[S_FEED_ADD] = "INSERT INTO feed_imports (kind, name, sha256, bytes, imported, stats)"
+	               " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_FEED_EACH] = "SELECT " FEED_COLS " FROM feed_imports ORDER BY id",
+	[S_FEED_LIST] = "SELECT " FEED_COLS " FROM feed_imports ORDER BY id DESC",
+	/* ?1..?3 the key, ?4..?13 the lifecycle, ?14 component_version */
+	[S_FIND_PUT] = "INSERT INTO findings (device, cve, component, " LIFE_COLS
+	               ", component_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+	               " ?12, ?13, ?14) ON CONFLICT (device, cve, component) DO UPDATE SET"
+	               " " LIFE_SET ", component_version = ?14",
+	[S_FIND_EACH] = "SELECT device, cve, component, component_version, " LIFE_COLS
+	                " FROM findings ORDER BY device, cve, component",
+	[S_FIND_GET] = "SELECT " LIFE_COLS " FROM findings"
+	               " WHERE device = ?1 AND cve = ?2 AND component = ?3",
+	[S_FIND_SET] = "UPDATE findings SET " LIFE_SET " WHERE device = ?1 AND cve = ?2"
+	               " AND component = ?3 AND updated_ms = ?14",
+	[S_MODEL_SET] = "INSERT INTO models (hwid, support_end) VALUES (?1, ?2)"
+	                " ON CONFLICT (hwid) DO UPDATE SET support_end = excluded.support_end",
+	[S_MODEL_DEL] = "DELETE FROM models WHERE hwid = ?1",
+	/* device counts from the devices_hwid index, joined with the models that have an end */
+	[S_MODEL_LIST] = "SELECT hwid, MAX(support_end), SUM(n) FROM"
+	                 " (SELECT hwid, NULL AS support_end, COUNT(*) AS n FROM devices"
+	                 " GROUP BY hwid UNION ALL SELECT hwid, support_end, 0 FROM models)"
+	                 " GROUP BY hwid ORDER BY hwid",
+	/* the assessment's load: five scans merged by release id and device id */
+	[S_LOAD_RELEASES] = "SELECT id, name, created FROM releases ORDER BY id",
+	[S_LOAD_REL_HWIDS] = "SELECT release_id, hwid FROM release_hwids"
+	                     " ORDER BY release_id, hwid",
+	[S_LOAD_REL_COMPS] = "SELECT release_id, name, version, purl, cpe, vendor"
+	                     " FROM release_components ORDER BY release_id, idx",
+	[S_LOAD_DEVICES] =
+	        "SELECT d.id, d.hwid, d.installed, d.installed_version, d.enrolled, d.last_seen,"
+	        " d.class, d.internet_exposed, d.segment, d.owner, d.site, d.support_end,"
+	        " m.support_end, CASE WHEN json_valid(d.attrs)"
+	        " AND json_type(d.attrs, '$.hardware_cpe') = 'text'"
+	        " THEN json_extract(d.attrs, '$.hardware_cpe') END,"
+	        " (SELECT a.state FROM actions a WHERE a.device = d.id"
+	        " ORDER BY a.deployment_id DESC LIMIT 1),"
+	        " (SELECT a.updated FROM actions a WHERE a.device = d.id"
+	        " ORDER BY a.deployment_id DESC LIMIT 1)"
+	        " FROM devices d LEFT JOIN models m ON m.hwid = d.hwid ORDER BY d.id",
+	[S_LOAD_DEV_COMPS] = "SELECT device, name, version, purl, cpe, vendor"
+	                     " FROM device_components ORDER BY device, idx",
 };
 
 struct sq_store {
@@ -2525,6 +2606,637 @@ static int sq_device_components(struct flw_store *s, const char *device_id, json
 	return tx_end_json(q, rc, arr, out, diag);
 }
 
+/* ---- vulnerability data: feed imports -------------------------------------------------------- */
+
+static int sq_feed_add(struct flw_store *s, const struct flw_feed_import *f,
+                       const struct flw_audit *audit, int64_t *id_out, int *existed_out,
+                       struct flw_diag *diag)
+{
+	struct sq_store *q = sq(s);
+	sqlite3_stmt *st = NULL;
+	int64_t id = 0;
+	int existed;
+	int rc;
+
+	if ((rc = tx_begin(q, S_BEGIN, diag)) < 0)
+		return rc;
+	rc = existed = runf(q, S_FEED_FIND, &st, "looking up the feed import", diag, "th", f->kind,
+	                    f->sha256);
+	if (existed == 1) {
+		id = sqlite3_column_int64(st, 0);
+		rc = tx_end(q, 0, diag); /* the same file again: nothing to write or audit */
+	} else if (rc == 0) {
+		rc = runf(q, S_FEED_ADD, NULL, "recording the feed import", diag, "tthiit", f->kind,
+		          f->name, f->sha256, (int64_t)f->bytes, or_now(f->imported), f->stats);
+		id = sqlite3_last_insert_rowid(q->db);
+		rc = tx_end_audit(q, rc, audit, diag);
+	} else {
+		rc = tx_end(q, rc, diag);
+	}
+	if (rc != 0)
+		return rc;
+	if (id_out)
+		*id_out = id;
+	if (existed_out)
+		*existed_out = existed == 1;
+	return 0;
+}
+
+/* Fill f from a FEED_COLS row */
+static int feed_row(sqlite3_stmt *st, struct flw_feed_import *f, struct flw_diag *diag)
+{
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	f->id = sqlite3_column_int64(st, 0);
+	f->bytes = (uint64_t)sqlite3_column_int64(st, 4);
+	f->imported = (time_t)sqlite3_column_int64(st, 5);
+	if ((rc = col_text(st, 1, f->kind, sizeof(f->kind), diag)) != 0 ||
+	    (rc = col_text(st, 2, f->name, sizeof(f->name), diag)) != 0 ||
+	    (rc = col_blob32(st, 3, f->sha256, diag)) != 0)
+		return rc;
+	return col_text(st, 6, f->stats, sizeof(f->stats), diag);
+}
+
+/* Every import row into a new array (*out, *n_out), in one read transaction */
+static int feed_rows(struct sq_store *q, struct flw_feed_import **out, size_t *n_out,
+                     struct flw_diag *diag)
+{
+	struct flw_feed_import *v = NULL;
+	struct flw_feed_import *grown;
+	sqlite3_stmt *st = NULL;
+	size_t n = 0;
+	size_t cap = 0;
+	int rc;
+
+	if ((rc = tx_begin(q, S_BEGIN_READ, diag)) < 0)
+		return rc;
+	rc = runf(q, S_FEED_EACH, &st, "reading the feed imports", diag, "");
+	while (rc == 1) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			grown = flw_reallocarray(v, cap, sizeof(*v));
+			if (!grown) {
+				rc = flw_diag_set(diag, FLW_ENOMEM, NULL, "out of memory");
+				break;
+			}
+			v = grown;
+		}
+		if ((rc = feed_row(st, &v[n], diag)) != 0)
+			break;
+		n++;
+		rc = step(q, st, "reading the feed imports", diag);
+	}
+	rc = tx_end(q, rc, diag);
+	if (rc != 0) {
+		flw_free(v);
+		return rc;
+	}
+	*out = v;
+	*n_out = n;
+	return 0;
+}
+
+/* The rows are read first and the transaction ended: replaying an import (fn) may take long
+ * and may use the store. */
+static int sq_feed_each(struct flw_store *s, flw_store_feed_fn fn, void *ctx, struct flw_diag *diag)
+{
+	struct flw_feed_import *v = NULL;
+	size_t n = 0;
+	size_t i;
+	int rc = feed_rows(sq(s), &v, &n, diag);
+
+	for (i = 0; i < n && rc == 0; i++)
+		rc = fn(&v[i], ctx);
+	flw_free(v);
+	return rc;
+}
+
+/* A FEED_COLS row as JSON; stats as an object (null when none or not JSON) */
+static int feed_item(struct sq_store *q, sqlite3_stmt *st, const void *payload, json_t **out,
+                     struct flw_diag *diag)
+{
+	static const struct jcol cols[] = {
+		{ "id", J_INT },     { "kind", J_TEXT }, { "name", J_TEXT },
+		{ "sha256", J_HEX }, { "bytes", J_INT }, { "imported", J_INT },
+	};
+	static const struct flw_json_limits lim = { FLW_FEED_STATS_MAX, 8 };
+	json_t *o = NULL;
+	json_t *stats = NULL;
+	int rc;
+
+	(void)q;
+	(void)payload;
+	(void)diag;
+	if ((rc = row_json(st, cols, FLW_ARRAY_SIZE(cols), &o)) != 0)
+		return rc;
+	if (sqlite3_column_bytes(st, 6) > 0 &&
+	    flw_json_parse(&stats, sqlite3_column_text(st, 6), (size_t)sqlite3_column_bytes(st, 6),
+	                   &lim, NULL) != 0)
+		stats = NULL; /* display data: a bad one is shown as unknown */
+	if ((rc = jset(o, "stats", stats ? stats : json_null())) != 0) {
+		json_decref(o);
+		return rc;
+	}
+	*out = o;
+	return 0;
+}
+
+static int sq_feed_list(struct flw_store *s, json_t **out, struct flw_diag *diag)
+{
+	struct sq_store *q = sq(s);
+	sqlite3_stmt *st = NULL;
+	int rc = runf(q, S_FEED_LIST, &st, "listing the feed imports", diag, "");
+
+	if (rc >= 0)
+		rc = rows_collect(q, st, rc, feed_item, NULL, out, diag);
+	return done(q, rc);
+}
+
+/* ---- vulnerability data: findings ------------------------------------------------------------ */
+
+/* Bind the key (?1..?3) and the lifecycle (?4..?13) */
+static int life_bind(sqlite3_stmt *st, const char *device_id, const char *cve_id,
+                     const char *component, const struct flw_finding_life *l)
+{
+	int src = bindf(st, 1, "ttt", device_id, cve_id, component);
+
+	if (src == SQLITE_OK)
+		src = bindf(st, 4, "iiiiiittii", (int64_t)l->state, l->first_seen_ms, l->opened_ms,
+		            l->fixed_ms, l->updated_ms, (int64_t)l->reopen_count, l->accept_reason,
+		            l->accept_approver, l->accepted_ms, l->accept_expiry_ms);
+	return src;
+}
+
+/* Fill l from the LIFE_COLS of st starting at column off */
+static int life_row(sqlite3_stmt *st, int off, struct flw_finding_life *l, struct flw_diag *diag)
+{
+	int64_t state = sqlite3_column_int64(st, off);
+	int64_t reopen = sqlite3_column_int64(st, off + 5);
+	int rc;
+
+	memset(l, 0, sizeof(*l));
+	if (state < 0 || state >= _FLW_FINDING_STATE_MAX || reopen < 0 || reopen > UINT32_MAX)
+		return flw_diag_set(diag, FLW_ESTORE, "state", "stored finding state is invalid");
+	l->state = (enum flw_finding_state)state;
+	l->first_seen_ms = sqlite3_column_int64(st, off + 1);
+	l->opened_ms = sqlite3_column_int64(st, off + 2);
+	l->fixed_ms = sqlite3_column_int64(st, off + 3);
+	l->updated_ms = sqlite3_column_int64(st, off + 4);
+	l->reopen_count = (unsigned)reopen;
+	l->accepted_ms = sqlite3_column_int64(st, off + 8);
+	l->accept_expiry_ms = sqlite3_column_int64(st, off + 9);
+	if ((rc = col_text(st, off + 6, l->accept_reason, sizeof(l->accept_reason), diag)) != 0)
+		return rc;
+	return col_text(st, off + 7, l->accept_approver, sizeof(l->accept_approver), diag);
+}
+
+/* One transaction, one prepared upsert: reset, bind, step per finding. */
+static int sq_findings_put(struct flw_store *s, const struct flw_store_finding *f, size_t n,
+                           struct flw_diag *diag)
+{
+	const char *what = "storing findings";
+	struct sq_store *q = sq(s);
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int src = SQLITE_OK;
+	int rc;
+
+	if ((rc = tx_begin(q, S_BEGIN, diag)) < 0)
+		return rc;
+	rc = stmt(q, S_FIND_PUT, &st, diag);
+	for (i = 0; i < n && rc == 0; i++) {
+		sqlite3_reset(st);
+		src = life_bind(st, f[i].device_id, f[i].cve_id, f[i].component, &f[i].life);
+		if (src == SQLITE_OK)
+			src = bindf(st, 14, "t", f[i].component_version);
+		rc = src == SQLITE_OK ? step(q, st, what, diag) : db_error(q, src, what, diag);
+	}
+	return tx_end(q, rc, diag);
+}
+
+static int sq_findings_each(struct flw_store *s, flw_store_finding_fn fn, void *ctx,
+                            struct flw_diag *diag)
+{
+	struct sq_store *q = sq(s);
+	struct flw_store_finding f;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = tx_begin(q, S_BEGIN_READ, diag)) < 0)
+		return rc;
+	rc = runf(q, S_FIND_EACH, &st, "reading findings", diag, "");
+	while (rc == 1) {
+		f.device_id = (const char *)sqlite3_column_text(st, 0);
+		f.cve_id = (const char *)sqlite3_column_text(st, 1);
+		f.component = (const char *)sqlite3_column_text(st, 2);
+		f.component_version = (const char *)sqlite3_column_text(st, 3);
+		if (!f.device_id || !f.cve_id || !f.component) {
+			rc = flw_diag_set(diag, FLW_ENOMEM, NULL,
+			                  "reading findings: out of memory");
+			break;
+		}
+		if ((rc = life_row(st, 4, &f.life, diag)) != 0 || (rc = fn(&f, ctx)) != 0)
+			break;
+		rc = step(q, st, "reading findings", diag);
+	}
+	return tx_end(q, rc, diag);
+}
+
+static int sq_finding_get(struct flw_store *s, const char *device_id, const char *cve_id,
+                          const char *component, struct flw_finding_life *out,
+                          struct flw_diag *diag)
+{
+	struct sq_store *q = sq(s);
+	struct flw_finding_life l;
+	sqlite3_stmt *st = NULL;
+	int rc = runf(q, S_FIND_GET, &st, "reading a finding", diag, "ttt", device_id, cve_id,
+	              component);
+
+	if (rc == 0)
+		rc = flw_diag_set(diag, FLW_ENOTFOUND, "cve_id", "no finding %s on '%s' in '%s'",
+		                  cve_id, device_id, component);
+	if (rc == 1 && (rc = life_row(st, 0, &l, diag)) == 0)
+		*out = l;
+	return done(q, rc);
+}
+
+static int sq_finding_set_life(struct flw_store *s, const char *device_id, const char *cve_id,
+                               const char *component, const struct flw_finding_life *life,
+                               int64_t expect_updated_ms, const struct flw_audit *audit,
+                               struct flw_diag *diag)
+{
+	const char *what = "changing a finding";
+	struct sq_store *q = sq(s);
+	sqlite3_stmt *st = NULL;
+	int src;
+	int rc;
+
+	if ((rc = tx_begin(q, S_BEGIN, diag)) < 0)
+		return rc;
+	if ((rc = stmt(q, S_FIND_SET, &st, diag)) != 0)
+		return tx_end(q, rc, diag);
+	src = life_bind(st, device_id, cve_id, component, life);
+	if (src == SQLITE_OK)
+		src = bindf(st, 14, "i", expect_updated_ms);
+	rc = src == SQLITE_OK ? step(q, st, what, diag) : db_error(q, src, what, diag);
+	if (rc == 0 && sqlite3_changes(q->db) == 0) {
+		/* absent, or changed since the caller read it */
+		rc = runf(q, S_FIND_GET, NULL, what, diag, "ttt", device_id, cve_id, component);
+		if (rc == 0)
+			rc = flw_diag_set(diag, FLW_ENOTFOUND, "cve_id",
+			                  "no finding %s on '%s' in '%s'", cve_id, device_id,
+			                  component);
+		else if (rc == 1)
+			rc = flw_diag_set(diag, FLW_ECONFLICT, "updated_ms",
+			                  "finding %s on '%s' changed meanwhile", cve_id,
+			                  device_id);
+	}
+	return tx_end_audit(q, rc, audit, diag);
+}
+
+/* ---- vulnerability data: models -------------------------------------------------------------- */
+
+static int sq_model_support_set(struct flw_store *s, const char *hwid, const char *support_end,
+                                const struct flw_audit *audit, struct flw_diag *diag)
+{
+	struct sq_store *q = sq(s);
+	int rc;
+
+	if ((rc = tx_begin(q, S_BEGIN, diag)) < 0)
+		return rc;
+	if (support_end[0])
+		rc = runf(q, S_MODEL_SET, NULL, "setting the model's support end", diag, "tt", hwid,
+		          support_end);
+	else
+		rc = runf(q, S_MODEL_DEL, NULL, "clearing the model's support end", diag, "t",
+		          hwid);
+	return tx_end_audit(q, rc, audit, diag);
+}
+
+static int sq_model_list(struct flw_store *s, json_t **out, struct flw_diag *diag)
+{
+	static const struct jcol cols[] = {
+		{ "hwid", J_TEXT },
+		{ "support_end", J_NTEXT },
+		{ "devices", J_INT },
+	};
+
+	return list_simple(sq(s), S_MODEL_LIST, cols, FLW_ARRAY_SIZE(cols), out, diag);
+}
+
+/* ---- vulnerability data: the assessment's load --------------------------------------------------
+ *
+ * One read transaction, five statements stepped side by side: releases by id merged with their
+ * hardware ids (sorted) and components (SBOM order), both ordered by release id; devices by id
+ * (inventory, model support end, hardware CPE and newest action state come with the row)
+ * merged with device_components ordered by device. No query per release or device. */
+
+#define COMP_FIELDS 5 /* name, version, purl, cpe, vendor */
+/* the text of the largest component list a release or device can hold */
+#define COMP_TEXT_MAX                                                                              \
+	(FLW_SBOM_MAX_COMPONENTS * (FLW_SBOM_NAME_MAX + FLW_SBOM_VERSION_MAX + FLW_SBOM_PURL_MAX + \
+	                            FLW_SBOM_CPE_MAX + FLW_SBOM_VENDOR_MAX + COMP_FIELDS))
+#define NO_TEXT SIZE_MAX
+
+/* The components of one release or device, copied out of a cursor's rows: the strings go to
+ * text, their offsets to off (NO_TEXT for NULL) while text may still move; comp_seal() then
+ * points c[] into text. Reused from one release/device to the next. */
+struct comp_list {
+	struct flw_sbom_component *c;
+	size_t (*off)[COMP_FIELDS];
+	size_t n;
+	size_t cap;
+	struct flw_buf text;
+};
+
+static void comp_init(struct comp_list *l)
+{
+	memset(l, 0, sizeof(*l));
+	flw_buf_init(&l->text, COMP_TEXT_MAX);
+}
+
+static void comp_done(struct comp_list *l)
+{
+	flw_free(l->c);
+	flw_free(l->off);
+	flw_buf_free(&l->text);
+}
+
+static int comp_grow(struct comp_list *l)
+{
+	size_t cap = l->cap ? l->cap * 2 : 64;
+	struct flw_sbom_component *c;
+	size_t(*off)[COMP_FIELDS];
+
+	c = flw_reallocarray(l->c, cap, sizeof(*c));
+	if (!c)
+		return FLW_ENOMEM;
+	l->c = c;
+	off = flw_reallocarray(l->off, cap, sizeof(*off));
+	if (!off)
+		return FLW_ENOMEM;
+	l->off = off;
+	l->cap = cap;
+	return 0;
+}
+
+/* Append the component in columns first.. first + 4 of st */
+static int comp_add(struct comp_list *l, sqlite3_stmt *st, int first, struct flw_diag *diag)
+{
+	int rc = l->n < l->cap ? 0 : comp_grow(l);
+	int k;
+
+	if (l->n >= FLW_SBOM_MAX_COMPONENTS)
+		rc = FLW_ELIMIT;
+
+	for (k = 0; k < COMP_FIELDS && rc == 0; k++) {
+		const unsigned char *t = sqlite3_column_text(st, first + k);
+
+		l->off[l->n][k] = t ? l->text.len : NO_TEXT;
+		if (t)
+			rc = flw_buf_append(&l->text, t,
+			                    (size_t)sqlite3_column_bytes(st, first + k) + 1);
+		else if (sqlite3_column_type(st, first + k) != SQLITE_NULL)
+			rc = FLW_ENOMEM;
+	}
+	if (rc == 0 && l->off[l->n][0] == NO_TEXT)
+		rc = FLW_ESTORE; /* name is NOT NULL */
+	if (rc != 0)
+		return flw_diag_set(diag, rc, "components", "loading components: %s",
+		                    flw_strerror(rc));
+	l->n++;
+	return 0;
+}
+
+static void comp_seal(struct comp_list *l)
+{
+	const char *base = (const char *)l->text.data;
+	size_t i;
+	int k;
+
+	for (i = 0; i < l->n; i++) {
+		const char **fields[COMP_FIELDS] = { &l->c[i].name, &l->c[i].version, &l->c[i].purl,
+			                             &l->c[i].cpe, &l->c[i].vendor };
+
+		for (k = 0; k < COMP_FIELDS; k++)
+			*fields[k] = l->off[i][k] == NO_TEXT ? NULL : base + l->off[i][k];
+	}
+}
+
+static void comp_reset(struct comp_list *l)
+{
+	l->n = 0;
+	flw_buf_reset(&l->text);
+}
+
+/* A statement stepped alongside another, for a merge by key: row 1 while on a row. */
+struct cursor {
+	sqlite3_stmt *st;
+	int row;
+};
+
+static int cursor_open(struct sq_store *q, enum stmt_id id, struct cursor *c, struct flw_diag *diag)
+{
+	int rc = runf(q, id, &c->st, "loading the assessment's data", diag, "");
+
+	c->row = rc > 0;
+	return rc < 0 ? rc : 0;
+}
+
+static int cursor_next(struct sq_store *q, struct cursor *c, struct flw_diag *diag)
+{
+	int rc = step(q, c->st, "loading the assessment's data", diag);
+
+	c->row = rc > 0;
+	return rc < 0 ? rc : 0;
+}
+
+/* Gather the components of release id (cursor rows: release_id, 5 component columns) */
+static int release_comps(struct sq_store *q, struct cursor *c, int64_t id, struct comp_list *l,
+                         struct flw_diag *diag)
+{
+	int rc = 0;
+
+	comp_reset(l);
+	while (rc == 0 && c->row && sqlite3_column_int64(c->st, 0) <= id) {
+		if (sqlite3_column_int64(c->st, 0) == id && (rc = comp_add(l, c->st, 1, diag)) != 0)
+			break;
+		rc = cursor_next(q, c, diag);
+	}
+	if (rc == 0)
+		comp_seal(l);
+	return rc;
+}
+
+/* Release id's hardware ids, sorted, distinct, joined by ',' into b */
+static int release_line(struct sq_store *q, struct cursor *c, int64_t id, struct flw_buf *b,
+                        struct flw_diag *diag)
+{
+	size_t last = 0; /* offset of the last hwid written */
+	int rc = 0;
+
+	flw_buf_reset(b);
+	while (rc == 0 && c->row && sqlite3_column_int64(c->st, 0) <= id) {
+		const char *hw = (const char *)sqlite3_column_text(c->st, 1);
+
+		if (sqlite3_column_int64(c->st, 0) == id && hw &&
+		    (b->len == 0 || strcmp(flw_buf_cstr(b) + last, hw) != 0)) {
+			last = b->len ? b->len + 1 : 0;
+			if (b->len && (rc = flw_buf_puts(b, ",")) != 0)
+				break;
+			if ((rc = flw_buf_puts(b, hw)) != 0)
+				break;
+		}
+		rc = cursor_next(q, c, diag);
+	}
+	if (rc == FLW_ENOMEM || rc == FLW_ELIMIT)
+		return flw_diag_set(diag, rc, "hardware_ids", "loading hardware ids: %s",
+		                    flw_strerror(rc));
+	return rc;
+}
+
+static int load_releases(struct sq_store *q, flw_store_assess_release_fn fn, void *ctx,
+                         struct comp_list *l, struct flw_diag *diag)
+{
+	struct cursor rel = { NULL, 0 };
+	struct cursor hw = { NULL, 0 };
+	struct cursor comp = { NULL, 0 };
+	struct flw_store_assess_release r;
+	struct flw_buf line;
+	int rc;
+
+	flw_buf_init(&line, FLW_TUF_MAX_HWIDS * (FLW_TUF_HWID_MAX + 1));
+	if ((rc = cursor_open(q, S_LOAD_RELEASES, &rel, diag)) != 0 ||
+	    (rc = cursor_open(q, S_LOAD_REL_HWIDS, &hw, diag)) != 0 ||
+	    (rc = cursor_open(q, S_LOAD_REL_COMPS, &comp, diag)) != 0)
+		goto out;
+	while (rc == 0 && rel.row) {
+		int64_t id = sqlite3_column_int64(rel.st, 0);
+
+		if ((rc = release_line(q, &hw, id, &line, diag)) != 0 ||
+		    (rc = release_comps(q, &comp, id, l, diag)) != 0)
+			break;
+		r.name = (const char *)sqlite3_column_text(rel.st, 1);
+		r.created = (time_t)sqlite3_column_int64(rel.st, 2);
+		r.product_line = flw_buf_cstr(&line);
+		r.c = l->c;
+		r.n = l->n;
+		if (!r.name) {
+			rc = flw_diag_set(diag, FLW_ENOMEM, NULL,
+			                  "loading releases: out of memory");
+			break;
+		}
+		if ((rc = fn(&r, ctx)) != 0)
+			break;
+		rc = cursor_next(q, &rel, diag);
+	}
+out:
+	flw_buf_free(&line);
+	return rc;
+}
+
+/* Gather the components device id reported (cursor rows: device, 5 component columns) */
+static int device_comps(struct sq_store *q, struct cursor *c, const char *id, struct comp_list *l,
+                        struct flw_diag *diag)
+{
+	int rc = 0;
+	int cmp;
+
+	comp_reset(l);
+	while (rc == 0 && c->row) {
+		const char *dev = (const char *)sqlite3_column_text(c->st, 0);
+
+		if (!dev)
+			return flw_diag_set(diag, FLW_ENOMEM, NULL,
+			                    "loading devices: out of memory");
+		cmp = strcmp(dev, id); /* BINARY collation: byte order, as ORDER BY */
+		if (cmp > 0)
+			break;
+		if (cmp == 0 && (rc = comp_add(l, c->st, 1, diag)) != 0)
+			break;
+		rc = cursor_next(q, c, diag);
+	}
+	if (rc == 0)
+		comp_seal(l);
+	return rc;
+}
+
+/* Fill d (and inv, support_end) from an S_LOAD_DEVICES row; strings borrowed from st */
+static int load_device_row(sqlite3_stmt *st, struct flw_store_assess_device *d,
+                           struct flw_inventory *inv, char support_end[FLW_INV_DATE_MAX + 1],
+                           struct flw_diag *diag)
+{
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	d->id = (const char *)sqlite3_column_text(st, 0);
+	d->hwid = (const char *)sqlite3_column_text(st, 1);
+	d->installed = (const char *)sqlite3_column_text(st, 2);
+	d->installed_version = (const char *)sqlite3_column_text(st, 3);
+	if (!d->id || !d->hwid || !d->installed || !d->installed_version)
+		return flw_diag_set(diag, FLW_ENOMEM, NULL, "loading devices: out of memory");
+	d->enrolled = (time_t)sqlite3_column_int64(st, 4);
+	d->last_seen = (time_t)sqlite3_column_int64(st, 5);
+	if ((rc = inventory_row(st, 6, inv, diag)) != 0 ||
+	    (rc = col_text(st, 12, support_end, FLW_INV_DATE_MAX + 1, diag)) != 0)
+		return rc;
+	d->inv = inv;
+	d->model_support_end = support_end;
+	d->hardware_cpe = (const char *)sqlite3_column_text(st, 13);
+	if (!d->hardware_cpe && sqlite3_column_type(st, 13) != SQLITE_NULL)
+		return flw_diag_set(diag, FLW_ENOMEM, NULL, "loading devices: out of memory");
+	d->last_action_state =
+	        sqlite3_column_type(st, 14) == SQLITE_NULL ? -1 : (int)sqlite3_column_int64(st, 14);
+	d->last_action_updated = (time_t)sqlite3_column_int64(st, 15); /* NULL reads as 0 */
+	return 0;
+}
+
+static int load_devices(struct sq_store *q, flw_store_assess_device_fn fn, void *ctx,
+                        struct comp_list *l, struct flw_diag *diag)
+{
+	struct cursor dev = { NULL, 0 };
+	struct cursor comp = { NULL, 0 };
+	struct flw_store_assess_device d;
+	struct flw_inventory inv;
+	char support_end[FLW_INV_DATE_MAX + 1];
+	int rc;
+
+	if ((rc = cursor_open(q, S_LOAD_DEVICES, &dev, diag)) != 0 ||
+	    (rc = cursor_open(q, S_LOAD_DEV_COMPS, &comp, diag)) != 0)
+		return rc;
+	while (rc == 0 && dev.row) {
+		if ((rc = load_device_row(dev.st, &d, &inv, support_end, diag)) != 0 ||
+		    (rc = device_comps(q, &comp, d.id, l, diag)) != 0)
+			break;
+		d.extra = l->c;
+		d.n_extra = l->n;
+		if ((rc = fn(&d, ctx)) != 0)
+			break;
+		rc = cursor_next(q, &dev, diag);
+	}
+	return rc;
+}
+
+static int sq_assess_load(struct flw_store *s, flw_store_assess_release_fn rfn,
+                          flw_store_assess_device_fn dfn, void *ctx, struct flw_diag *diag)
+{
+	struct sq_store *q = sq(s);
+	struct comp_list l;
+	int rc;
+
+	comp_init(&l);
+	if ((rc = tx_begin(q, S_BEGIN_READ, diag)) < 0)
+		goto out;
+	rc = rfn ? load_releases(q, rfn, ctx, &l, diag) : 0;
+	if (rc == 0 && dfn)
+		rc = load_devices(q, dfn, ctx, &l, diag);
+	rc = tx_end(q, rc, diag);
+out:
+	comp_done(&l);
+	return rc;
+}
+
 static const struct flw_store_ops sqlite_ops = {
 	.version = FLW_STORE_OPS_VERSION,
 	.name = "sqlite",
@@ -2571,4 +3283,14 @@ static const struct flw_store_ops sqlite_ops = {
 	.release_components = sq_release_components,
 	.device_inventory_set = sq_device_inventory_set,
 	.device_components = sq_device_components,
+	.feed_add = sq_feed_add,
+	.feed_each = sq_feed_each,
+	.feed_list = sq_feed_list,
+	.findings_put = sq_findings_put,
+	.findings_each = sq_findings_each,
+	.finding_get = sq_finding_get,
+	.finding_set_life = sq_finding_set_life,
+	.model_support_set = sq_model_support_set,
+	.model_list = sq_model_list,
+	.assess_load = sq_assess_load,
 };

@@ -6,17 +6,39 @@
  *   table itself, so each distinct thing is computed once;
  * - hits of one component evaluated without hardware are contiguous (comp.hit0, comp.nhit):
  *   they are appended while that component is matched, hardware hits come later;
- * - the result owns every string it exposes (arena), so it outlives db, index and inputs;
+ * - the result owns every string it exposes (arena) and a copy of the policy (risks' classes
+ *   point into it), so it outlives db, index, policy and inputs;
  * - findings of a device are contiguous, in the order group hits, extra hits, priors gone.
+ *
+ * How findings are stored (a fleet is homogeneous: 1M devices, 50k groups, a few hundred
+ * distinct lifecycles), assess_store.c:
+ * - a projection group (release, hardware, class, exposure, segment) holds its items once:
+ *   (hit on the group's hardware, risk in the group, fix release for the group's release);
+ * - a lifecycle (state, change, reopen count, first seen, opened, fixed, updated, acceptance
+ *   expiry) is stored once per distinct value: all findings first seen by this run share one,
+ *   all findings seen again since the same earlier run share one;
+ * - a pattern gives the lifecycle of each item of a group as runs (end, lifecycle): a device
+ *   whose findings all share a lifecycle is one run, an acceptance splits a run;
+ * - a tail holds a device's explicit findings (hit, risk, lifecycle, fix release): the hits of
+ *   its extra components, then the findings no longer present (fixed now, or history);
+ * - a shape = (group, pattern, tail) with the summary of its findings (count, open, worst,
+ *   overdue, fixed, accepted); each device holds one shape id. Patterns, tails and shapes are
+ *   deduplicated by content, so devices with the same history share them.
+ * Finding i is materialised by finding_get: binary search of the device over the devices'
+ * first index, then the run of the pattern (binary search) or the tail entry: O(log n). The
+ * due date and overdue flag are not stored: they follow from (risk, first seen, state).
+ *
+ * Projection: a device without extra components whose priors come from prev, or who has
+ * none, takes its shape from a cache keyed (group, prev shape): the merge of prev's findings
+ * with the group's items (lifecycle events, fixed entries) is done once per key, not once per
+ * device. Other devices (extra components, priors from the input) are merged one by one by
+ * the same code. The patch queue (assess_queue.c) also works per shape, weighted by devices.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "fleetward/alloc.h"
-#include "fleetward/assess.h"
-#include "fleetward/error.h"
+#include "vuln/assess_private.h"
 
-#define NONE       FLW_ASSESS_NONE
 #define CLS_OTHER  FLW_RISK_MAX_CLASSES
 #define ARENA_BLK  ((size_t)64 << 10)
 #define LOOKUP_MAX 4096u
@@ -78,239 +100,22 @@ static void arena_free(struct ablk *b)
 	}
 }
 
-/* ---- hash map: 64-bit hash -> uint32 index, equality checked by the caller ------------- */
-
-struct map {
-	uint64_t *h; /* 0 = empty */
-	uint32_t *v;
-	size_t cap; /* power of two */
-	size_t n;
-};
-
-typedef int (*map_eq_fn)(const void *ctx, uint32_t v);
-
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x | 1; /* never 0 */
-}
-
-static uint64_t hash_str(uint64_t h, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-
-	h ^= s ? 0x9e3779b97f4a7c15ULL : 0x7f4a7c159e3779b9ULL;
-	while (*p)
-		h = (h ^ *p++) * 0x100000001b3ULL;
-	return (h ^ 0xff) * 0x100000001b3ULL;
-}
-
-static int map_reserve(struct map *m)
-{
-	uint64_t *nh;
-	uint32_t *nv;
-	size_t ncap;
-	size_t i;
-
-	if ((m->n + 1) * 4 < m->cap * 3)
-		return 0;
-	ncap = m->cap ? m->cap * 2 : 64;
-	nh = flw_calloc(ncap, sizeof(*nh));
-	nv = flw_calloc(ncap, sizeof(*nv));
-	if (!nh || !nv) {
-		flw_free(nh);
-		flw_free(nv);
-		return FLW_ENOMEM;
-	}
-	for (i = 0; i < m->cap; i++) {
-		size_t j;
-
-		if (!m->h[i])
-			continue;
-		j = (size_t)m->h[i] & (ncap - 1);
-		while (nh[j])
-			j = (j + 1) & (ncap - 1);
-		nh[j] = m->h[i];
-		nv[j] = m->v[i];
-	}
-	flw_free(m->h);
-	flw_free(m->v);
-	m->h = nh;
-	m->v = nv;
-	m->cap = ncap;
-	return 0;
-}
-
-/* Value for h (eq confirms), or NONE; *slot_out = slot to insert into. Call map_reserve first
- * when inserting (an empty map has no slots). */
-static uint32_t map_find(const struct map *m, uint64_t h, map_eq_fn eq, const void *ctx,
-                         size_t *slot_out)
-{
-	size_t j;
-
-	*slot_out = 0;
-	if (!m->cap)
-		return NONE;
-	j = (size_t)h & (m->cap - 1);
-	while (m->h[j]) {
-		if (m->h[j] == h && eq(ctx, m->v[j]))
-			return m->v[j];
-		j = (j + 1) & (m->cap - 1);
-	}
-	*slot_out = j;
-	return NONE;
-}
-
-static void map_put(struct map *m, size_t slot, uint64_t h, uint32_t v)
-{
-	m->h[slot] = h;
-	m->v[slot] = v;
-	m->n++;
-}
-
-static void map_done(struct map *m)
-{
-	flw_free(m->h);
-	flw_free(m->v);
-	memset(m, 0, sizeof(*m));
-}
-
-/* grow *p (n used, *cap) to hold one more element */
-static int grow(void *pp, size_t *cap, size_t n, size_t elsize)
-{
-	void **p = pp;
-	size_t ncap;
-	void *np;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 16;
-	np = flw_reallocarray(*p, ncap, elsize);
-	if (!np)
-		return FLW_ENOMEM;
-	*p = np;
-	*cap = ncap;
-	return 0;
-}
-
 /* ---- the result ----------------------------------------------------------------------- */
 
-struct cve_ent {
-	const char *id;
-	const struct flw_vuln_entry *e; /* valid during the run only */
+/* one item of the device being merged: a group item or a hit of an extra component */
+struct mitem {
+	struct gitem it;
+	uint64_t pair;
+	uint32_t life; /* NONE until a prior matched it: then its lifecycle */
 };
 
-struct comp {
-	struct flw_sbom_component c;
-	uint32_t name;
-	uint32_t hit0;
-	uint32_t nhit;
-	struct flw_match_item *item; /* NULL: unmatchable */
-};
-
-struct hit {
-	struct flw_assess_hit pub;
-	uint32_t name;
-};
-
-struct hw {
-	const char *s;
-	int ok;
-	struct flw_cpe cpe;
-};
-
-struct rkey {
-	uint32_t cve;
-	uint32_t seg;
-	uint16_t cls;
-	uint8_t conf;
-	uint8_t exposure;
-};
-
-struct gkey {
-	uint32_t rel;
-	uint32_t hw;
-	uint32_t seg;
-	uint16_t cls;
-	uint8_t exposure;
-};
-
-struct group {
-	struct gkey k;
-	size_t first; /* into gitems */
-	size_t n;
-};
-
-struct gitem {
-	uint32_t hit;
-	uint32_t risk;
-};
-
-struct rel {
-	const char *id;
-	const char *line;
-	int64_t released_ms;
-	uint32_t *comps;
-	size_t n;
-};
-
-struct pair2 {
-	uint64_t a;
-	uint32_t b;
-};
-
-struct flw_assessment {
-	struct ablk *ar;
-	struct flw_assess_stats st;
-	int64_t now;
-	struct cve_ent *cves;
-	size_t n_cves, cap_cves;
-	struct map cve_map;
-	const char **names;
-	size_t n_names, cap_names;
-	struct map name_map;
-	struct comp *comps;
-	size_t n_comps, cap_comps;
-	struct map comp_map;
-	struct hit *hits;
-	size_t n_hits, cap_hits;
-	struct hw *hws;
-	size_t n_hws, cap_hws;
-	struct map hw_map;
-	const char **segs;
-	size_t n_segs, cap_segs;
-	struct map seg_map;
-	struct flw_risk_result *risks;
-	struct rkey *rkeys;
-	int64_t *rkev_due;
-	size_t n_risks, cap_risks, cap_rkeys, cap_rkev;
-	struct map risk_map;
-	struct group *groups;
-	size_t n_groups, cap_groups;
-	struct map group_map;
-	struct gitem *gitems;
-	size_t n_gitems, cap_gitems;
-	struct pair2 *hwc; /* (hit << 32 | hw) -> hit or NONE */
-	size_t n_hwc, cap_hwc;
-	struct map hwc_map;
-	struct pair2 *ghosts; /* (cve << 32 | name) -> hit */
-	size_t n_ghosts, cap_ghosts;
-	struct map ghost_map;
-	struct rel *rels;
-	size_t n_rels;
-	uint32_t *xcomps; /* device extras, [xoff[d], xoff[d + 1]) */
-	size_t *xoff;
-	size_t n_x, cap_x;
-	struct flw_assess_device_result *devs;
-	const char **dev_ids;
-	uint32_t *dev_rel;
-	size_t n_devs;
-	struct flw_assess_finding *f;
-	size_t n_f, cap_f;
+/* one prior of the device being merged, identified by pair (this run's CVE and name) */
+struct mprior {
+	uint64_t pair;
+	const struct life *pl;             /* from prev, else NULL */
+	const struct flw_finding_life *in; /* from the input, else NULL */
+	uint32_t r_open; /* release (this run's index) the device ran while it was present */
+	uint32_t fix;    /* a fixed prior from prev: its fix release (this run's index) */
 };
 
 /* run context: inputs and scratch */
@@ -324,16 +129,42 @@ struct run {
 	size_t cap_ids;
 	uint32_t *tr_cve; /* prev cve -> cve */
 	uint32_t *tr_name;
-	const struct flw_assess_finding **pri_prev; /* prior k from prev, or NULL */
-	const struct flw_finding_life **pri_life;   /* prior k from the input */
-	uint32_t *pri_cve;
-	uint32_t *pri_name;
-	size_t cap_pri;
-	struct dl_cache {
-		uint32_t risk;
-		int64_t first_seen_ms;
-		struct flw_risk_deadline dl;
-	} dl_cache[256];
+	uint32_t *tr_rel;
+	struct map prev_devs; /* by id, built when a device is not at its prev position */
+	int prev_devs_built;
+	struct map cache; /* (group << 32 | prev shape) -> shape */
+	struct pair2 *cache_ent;
+	size_t n_cache, cap_cache;
+	struct pmemo {
+		uint32_t group;
+		uint32_t shape;
+	} * pmemo;         /* per prev shape: the last (group, shape) it gave */
+	uint32_t *lmemo;   /* per prev lifecycle: the lifecycle it becomes when seen again */
+	uint32_t life_new; /* first seen now */
+	struct mitem *mi;
+	size_t cap_mi;
+	struct mprior *mp;
+	size_t cap_mp;
+	/* r->mi by pair (open addressing, chains in item order), built for a device whose
+	 * priors are not in item order */
+	uint32_t *ix_slot;
+	uint32_t *ix_next;
+	size_t cap_slot, cap_next, ix_mask;
+	int ix_built;
+	struct tent *te;
+	size_t cap_te;
+	struct lrun *lr;
+	size_t cap_lr;
+	/* flw_eol_recommend's answer per (past support end, open findings, worst decision,
+	 * exposure, class): all its action depends on (risk.h) */
+	struct eol_memo {
+		int rc;
+		uint8_t action;
+		uint8_t known;
+	} eol[2][2][_FLW_RISK_DECISION_MAX][_FLW_RISK_EXPOSURE_MAX][CLS_OTHER + 1];
+	uint32_t *xcomps; /* device extras, [xoff[d], xoff[d + 1]) */
+	size_t *xoff;
+	size_t n_x, cap_x;
 	struct flw_diag *diag;
 };
 
@@ -345,8 +176,12 @@ void flw_assessment_free(struct flw_assessment *a)
 		return;
 	for (i = 0; i < a->n_comps; i++)
 		flw_match_item_free(a->comps[i].item);
-	for (i = 0; i < a->n_rels; i++)
+	for (i = 0; i < a->n_rels; i++) {
 		flw_free(a->rels[i].comps);
+		flw_free(a->rels[i].pairs);
+		flw_free(a->rels[i].pfix);
+		flw_free(a->rels[i].hfix);
+	}
 	flw_free(a->cves);
 	flw_free(a->names);
 	flw_free(a->comps);
@@ -355,18 +190,18 @@ void flw_assessment_free(struct flw_assessment *a)
 	flw_free(a->segs);
 	flw_free(a->risks);
 	flw_free(a->rkeys);
-	flw_free(a->rkev_due);
+	flw_free(a->rinfo);
 	flw_free(a->groups);
 	flw_free(a->gitems);
 	flw_free(a->hwc);
 	flw_free(a->ghosts);
 	flw_free(a->rels);
-	flw_free(a->xcomps);
-	flw_free(a->xoff);
+	flw_free(a->order);
+	flw_free(a->pos);
+	flw_free(a->line_end);
 	flw_free(a->devs);
 	flw_free(a->dev_ids);
-	flw_free(a->dev_rel);
-	flw_free(a->f);
+	flw_assess__store_free(a);
 	map_done(&a->cve_map);
 	map_done(&a->name_map);
 	map_done(&a->comp_map);
@@ -607,25 +442,24 @@ static int load_devices(struct run *r)
 
 	a->devs = flw_calloc(nd, sizeof(*a->devs));
 	a->dev_ids = flw_calloc(nd, sizeof(*a->dev_ids));
-	a->dev_rel = flw_calloc(nd, sizeof(*a->dev_rel));
-	a->xoff = flw_calloc(nd + 1, sizeof(*a->xoff));
-	if (!a->devs || !a->dev_ids || !a->dev_rel || !a->xoff)
+	a->dev_shape = flw_calloc(nd, sizeof(*a->dev_shape));
+	r->xoff = flw_calloc(nd + 1, sizeof(*r->xoff));
+	if (!a->devs || !a->dev_ids || !a->dev_shape || !r->xoff)
 		return FLW_ENOMEM;
 	for (i = 0; rc == 0 && i < in->n_devices; i++) {
 		const struct flw_assess_device *d = &in->devices[i];
 		size_t k;
 
 		a->dev_ids[i] = arena_str(&a->ar, d->id, &rc);
-		a->dev_rel[i] = (uint32_t)d->release;
-		a->xoff[i] = a->n_x;
+		r->xoff[i] = r->n_x;
 		for (k = 0; rc == 0 && k < d->n_extra; k++) {
-			rc = grow(&a->xcomps, &a->cap_x, a->n_x, sizeof(*a->xcomps));
+			rc = grow(&r->xcomps, &r->cap_x, r->n_x, sizeof(*r->xcomps));
 			if (rc == 0)
-				rc = intern_components(r, &d->extra[k], 1, &a->xcomps[a->n_x]);
-			a->n_x += rc == 0;
+				rc = intern_components(r, &d->extra[k], 1, &r->xcomps[r->n_x]);
+			r->n_x += rc == 0;
 		}
 	}
-	a->xoff[in->n_devices] = a->n_x;
+	r->xoff[in->n_devices] = r->n_x;
 	a->n_devs = in->n_devices;
 	return rc;
 }
@@ -945,7 +779,10 @@ static int risk_compute(struct run *r, const struct rkey *k, const char *class_n
 {
 	struct flw_assessment *a = r->a;
 	const struct flw_vuln_entry *e = a->cves[k->cve].e;
+	struct flw_risk_result *rr = &a->risks[a->n_risks];
+	struct rinfo *ri = &a->rinfo[a->n_risks];
 	struct flw_risk_input in;
+	int rc;
 
 	memset(&in, 0, sizeof(in));
 	if (e)
@@ -956,8 +793,17 @@ static int risk_compute(struct run *r, const struct rkey *k, const char *class_n
 	in.confidence = (enum flw_match_confidence)k->conf;
 	in.first_seen_ms = a->now;
 	in.now_ms = a->now;
-	a->rkev_due[a->n_risks] = in.kev_due_ms;
-	return flw_risk_assess(r->in->policy, &in, &a->risks[a->n_risks], r->diag);
+	rc = flw_risk_assess(&a->pol, &in, rr, r->diag);
+	if (rc != 0)
+		return rc;
+	ri->cls = rr->cls;
+	ri->kev_due_ms = in.kev_due_ms;
+	ri->due_ms = rr->deadline.due_ms;
+	ri->days = rr->deadline.days;
+	ri->score = rr->score;
+	ri->decision = (uint8_t)rr->decision;
+	ri->overdue = (uint8_t)rr->deadline.overdue;
+	return 0;
 }
 
 static int risk_get(struct run *r, const struct rkey *k, const char *class_name, uint32_t *out)
@@ -974,7 +820,7 @@ static int risk_get(struct run *r, const struct rkey *k, const char *class_name,
 	if (map_reserve(&a->risk_map) != 0 ||
 	    grow(&a->risks, &a->cap_risks, a->n_risks, sizeof(*a->risks)) != 0 ||
 	    grow(&a->rkeys, &a->cap_rkeys, a->n_risks, sizeof(*a->rkeys)) != 0 ||
-	    grow(&a->rkev_due, &a->cap_rkev, a->n_risks, sizeof(*a->rkev_due)) != 0)
+	    grow(&a->rinfo, &a->cap_rinfo, a->n_risks, sizeof(*a->rinfo)) != 0)
 		return FLW_ENOMEM;
 	rc = risk_compute(r, k, class_name);
 	if (rc != 0)
@@ -988,7 +834,7 @@ static int risk_get(struct run *r, const struct rkey *k, const char *class_name,
 	return 0;
 }
 
-/* (hit on hardware, risk) for one component hit, or hit NONE */
+/* (hit on hardware, risk) for one component hit, or hit NONE; fix: for the caller */
 static int hit_item(struct run *r, uint32_t hit, const struct gkey *g, const char *class_name,
                     struct gitem *out)
 {
@@ -996,6 +842,7 @@ static int hit_item(struct run *r, uint32_t hit, const struct gkey *g, const cha
 	int rc;
 
 	out->risk = NONE;
+	out->fix = NONE;
 	rc = hw_adjust(r, hit, g->hw, &out->hit);
 	if (rc != 0 || out->hit == NONE)
 		return rc;
@@ -1013,13 +860,17 @@ struct gkey_ctx {
 	const struct gkey *k;
 };
 
+static int gkey_same(const struct gkey *x, const struct gkey *y)
+{
+	return x->rel == y->rel && x->hw == y->hw && x->seg == y->seg && x->cls == y->cls &&
+	       x->exposure == y->exposure;
+}
+
 static int gkey_eq(const void *ctx, uint32_t v)
 {
 	const struct gkey_ctx *c = ctx;
-	const struct gkey *x = &c->tab[v].k;
 
-	return x->rel == c->k->rel && x->hw == c->k->hw && x->seg == c->k->seg &&
-	       x->cls == c->k->cls && x->exposure == c->k->exposure;
+	return gkey_same(&c->tab[v].k, c->k);
 }
 
 static int group_build(struct run *r, const struct gkey *k, const char *class_name)
@@ -1027,12 +878,14 @@ static int group_build(struct run *r, const struct gkey *k, const char *class_na
 	struct flw_assessment *a = r->a;
 	const struct rel *rl = &a->rels[k->rel];
 	struct group *g = &a->groups[a->n_groups];
+	size_t p = 0;
 	size_t i;
 	uint32_t j;
 	int rc = 0;
 
 	g->k = *k;
 	g->first = a->n_gitems;
+	g->fresh = NONE;
 	for (i = 0; rc == 0 && i < rl->n; i++) {
 		const struct comp *c = &a->comps[rl->comps[i]];
 
@@ -1040,6 +893,7 @@ static int group_build(struct run *r, const struct gkey *k, const char *class_na
 			struct gitem it;
 
 			rc = hit_item(r, c->hit0 + j, k, class_name, &it);
+			it.fix = rl->hfix[p++];
 			if (rc != 0 || it.hit == NONE)
 				continue;
 			rc = grow(&a->gitems, &a->cap_gitems, a->n_gitems, sizeof(*a->gitems));
@@ -1077,41 +931,7 @@ static int group_get(struct run *r, const struct gkey *k, const char *class_name
 	return 0;
 }
 
-/* ---- projection ----------------------------------------------------------------------- */
-
-static int emit(struct run *r, uint32_t dev, const struct gitem *it)
-{
-	struct flw_assessment *a = r->a;
-	struct flw_assess_finding *f;
-	const struct flw_risk_result *rr;
-
-	if (a->n_f >= FLW_ASSESS_MAX_FINDINGS)
-		return FLW_ELIMIT;
-	if (grow(&a->f, &a->cap_f, a->n_f, sizeof(*a->f)) != 0)
-		return FLW_ENOMEM;
-	f = &a->f[a->n_f++];
-	memset(f, 0, sizeof(*f));
-	f->device = dev;
-	f->fix_release = NONE; /* filled by the fix pass */
-	f->hit = it->hit;
-	f->risk = it->risk;
-	f->state = FLW_FINDING_OPEN; /* = flw_finding_init(now) */
-	f->change = FLW_ASSESS_NEW;
-	f->first_seen_ms = a->now;
-	f->opened_ms = a->now;
-	f->updated_ms = a->now;
-	if (it->risk != NONE) {
-		rr = &a->risks[it->risk];
-		f->due_ms = rr->deadline.due_ms;
-		f->overdue = (uint8_t)rr->deadline.overdue;
-	}
-	return 0;
-}
-
-struct ghost_ctx {
-	const struct pair2 *tab;
-	uint64_t a;
-};
+/* ---- projection: lifecycles ----------------------------------------------------------- */
 
 /* a hit standing for (cve, component name) no longer present */
 static int ghost_get(struct run *r, uint32_t cve, uint32_t name, uint32_t *out)
@@ -1146,277 +966,421 @@ static int ghost_get(struct run *r, uint32_t cve, uint32_t name, uint32_t *out)
 	return 0;
 }
 
-static void life_to_finding(const struct flw_finding_life *l, struct flw_assess_finding *f)
+static void life_from(const struct flw_finding_life *l, struct life *v)
 {
-	f->state = (uint8_t)l->state;
-	f->first_seen_ms = l->first_seen_ms;
-	f->opened_ms = l->opened_ms;
-	f->fixed_ms = l->fixed_ms;
-	f->updated_ms = l->updated_ms;
-	f->accept_expiry_ms = l->state == FLW_FINDING_ACCEPTED ? l->accept_expiry_ms : 0;
-	f->reopen_count = (uint8_t)(l->reopen_count > 255 ? 255 : l->reopen_count);
+	memset(v, 0, sizeof(*v));
+	v->state = (uint8_t)l->state;
+	v->first_seen_ms = l->first_seen_ms;
+	v->opened_ms = l->opened_ms;
+	v->fixed_ms = l->fixed_ms;
+	v->updated_ms = l->updated_ms;
+	v->accept_expiry_ms = l->state == FLW_FINDING_ACCEPTED ? l->accept_expiry_ms : 0;
+	v->reopen_count = (uint8_t)(l->reopen_count > 255 ? 255 : l->reopen_count);
 }
 
-/* the lifecycle of prior k as risk.h knows it */
-static void prior_life(const struct run *r, size_t k, struct flw_finding_life *l)
+/* the lifecycle of prior p as risk.h knows it */
+static void prior_life(const struct mprior *p, struct flw_finding_life *l)
 {
-	const struct flw_assess_finding *f = r->pri_prev[k];
-
-	if (!f) {
-		*l = *r->pri_life[k];
+	if (!p->pl) {
+		*l = *p->in;
 		return;
 	}
 	memset(l, 0, sizeof(*l));
-	l->state = (enum flw_finding_state)f->state;
-	l->first_seen_ms = f->first_seen_ms;
-	l->opened_ms = f->opened_ms;
-	l->fixed_ms = f->fixed_ms;
-	l->updated_ms = f->updated_ms;
-	l->reopen_count = f->reopen_count;
-	l->accept_expiry_ms = f->accept_expiry_ms;
+	l->state = (enum flw_finding_state)p->pl->state;
+	l->first_seen_ms = p->pl->first_seen_ms;
+	l->opened_ms = p->pl->opened_ms;
+	l->fixed_ms = p->pl->fixed_ms;
+	l->updated_ms = p->pl->updated_ms;
+	l->reopen_count = p->pl->reopen_count;
+	l->accept_expiry_ms = p->pl->accept_expiry_ms;
 }
 
-/* deadline of a finding first seen at t, cached per risk (findings of a device share t) */
-static int deadline(struct run *r, uint32_t risk, int64_t t, struct flw_risk_deadline *out)
+/* prior p seen again with risk: SEEN at now (flw_finding_apply; an open finding only moves
+ * its update time, by the same table); its deadline runs from its first seen. The result
+ * for a lifecycle of prev is remembered: the deadline check cannot fail for another risk
+ * (every risk passed it at first seen = now, only first seen varies). */
+static int prior_seen(struct run *r, const struct mprior *p, uint32_t risk, uint32_t *out)
 {
-	struct dl_cache *c = &r->dl_cache[risk & 255];
-	const struct flw_risk_result *rr = &r->a->risks[risk];
-	int rc;
-
-	if (c->risk == risk && c->first_seen_ms == t) {
-		*out = c->dl;
-		return 0;
-	}
-	rc = flw_risk_deadline(r->in->policy, rr->cls, rr->decision, t, r->a->rkev_due[risk],
-	                       r->a->now, out);
-	if (rc == 0) {
-		c->risk = risk;
-		c->first_seen_ms = t;
-		c->dl = *out;
-	}
-	return rc;
-}
-
-/* prior k seen again: SEEN at now (flw_finding_apply; an open finding only moves its update
- * time, by the same table), deadline from its first seen */
-static int prior_seen(struct run *r, size_t k, struct flw_assess_finding *f)
-{
-	struct flw_finding_event_data ev = { FLW_FINDING_EV_SEEN, r->a->now, NULL, NULL, 0 };
-	const struct flw_assess_finding *pf = r->pri_prev[k];
+	struct flw_assessment *a = r->a;
+	struct flw_finding_event_data ev = { FLW_FINDING_EV_SEEN, a->now, NULL, NULL, 0 };
+	const struct rinfo *ri = &a->rinfo[risk];
+	uint32_t *memo = p->pl ? &r->lmemo[p->pl - r->prev->lives] : NULL;
 	struct flw_risk_deadline dl;
 	struct flw_finding_life l;
+	struct life v;
 	int rc;
 
-	if (pf && pf->state == FLW_FINDING_OPEN && pf->updated_ms <= ev.at_ms &&
+	if (memo && *memo != NONE) {
+		*out = *memo;
+		return 0;
+	}
+	if (p->pl && p->pl->state == FLW_FINDING_OPEN && p->pl->updated_ms <= ev.at_ms &&
 	    flw_finding_next(FLW_FINDING_OPEN, FLW_FINDING_EV_SEEN) == FLW_FINDING_OPEN) {
-		*f = (struct flw_assess_finding){ f->device,
-			                          f->hit,
-			                          f->risk,
-			                          FLW_FINDING_OPEN,
-			                          FLW_ASSESS_STILL,
-			                          0,
-			                          pf->reopen_count,
-			                          pf->first_seen_ms,
-			                          pf->opened_ms,
-			                          pf->fixed_ms,
-			                          ev.at_ms,
-			                          0,
-			                          0 };
+		v = *p->pl;
+		v.change = FLW_ASSESS_STILL;
+		v.updated_ms = ev.at_ms;
+		v.accept_expiry_ms = 0;
+	} else if (p->in && p->in->state == FLW_FINDING_OPEN && p->in->updated_ms <= ev.at_ms &&
+	           flw_finding_next(FLW_FINDING_OPEN, FLW_FINDING_EV_SEEN) == FLW_FINDING_OPEN) {
+		life_from(p->in, &v); /* the same without copying the acceptance texts */
+		v.change = FLW_ASSESS_STILL;
+		v.updated_ms = ev.at_ms;
 	} else {
-		prior_life(r, k, &l);
+		prior_life(p, &l);
 		rc = flw_finding_apply(&l, &ev, r->diag);
 		if (rc != 0)
 			return rc;
-		life_to_finding(&l, f);
-		f->change =
-		        l.state == FLW_FINDING_OPEN &&
-		                        (pf ? pf->state : r->pri_life[k]->state) != FLW_FINDING_OPEN
-		                ? FLW_ASSESS_REOPENED
-		                : FLW_ASSESS_STILL;
+		life_from(&l, &v);
+		v.change = l.state == FLW_FINDING_OPEN &&
+		                           (p->pl ? p->pl->state : p->in->state) != FLW_FINDING_OPEN
+		                   ? FLW_ASSESS_REOPENED
+		                   : FLW_ASSESS_STILL;
 	}
-	rc = deadline(r, f->risk, f->first_seen_ms, &dl);
-	if (rc != 0)
-		return rc;
-	f->due_ms = dl.due_ms;
-	f->overdue = (uint8_t)(f->state == FLW_FINDING_OPEN && dl.overdue);
-	return 0;
-}
-
-/* prior k not seen: fixed now (or kept as history when it was fixed already) */
-static int prior_gone(struct run *r, uint32_t dev, size_t k)
-{
-	struct flw_assessment *a = r->a;
-	struct flw_finding_event_data ev = { FLW_FINDING_EV_GONE, a->now, NULL, NULL, 0 };
-	struct gitem it = { NONE, NONE };
-	struct flw_finding_life l;
-	int history;
-	int rc;
-
-	prior_life(r, k, &l);
-	history = l.state == FLW_FINDING_FIXED;
-	if (!history && (rc = flw_finding_apply(&l, &ev, r->diag)) != 0)
-		return rc;
-	rc = ghost_get(r, r->pri_cve[k], r->pri_name[k], &it.hit);
+	rc = flw_risk_deadline(&a->pol, ri->cls, (enum flw_risk_decision)ri->decision,
+	                       v.first_seen_ms, ri->kev_due_ms, a->now, &dl);
 	if (rc == 0)
-		rc = emit(r, dev, &it);
-	if (rc != 0)
-		return rc;
-	life_to_finding(&l, &a->f[a->n_f - 1]);
-	a->f[a->n_f - 1].change = history ? FLW_ASSESS_HISTORY : FLW_ASSESS_FIXED_NOW;
-	return 0;
-}
-
-static int prior_grow(struct run *r, size_t n)
-{
-	if (n <= r->cap_pri)
-		return 0;
-	flw_free(r->pri_prev);
-	flw_free(r->pri_life);
-	flw_free(r->pri_cve);
-	flw_free(r->pri_name);
-	r->pri_prev = flw_calloc(n, sizeof(*r->pri_prev));
-	r->pri_life = flw_calloc(n, sizeof(*r->pri_life));
-	r->pri_cve = flw_calloc(n, sizeof(*r->pri_cve));
-	r->pri_name = flw_calloc(n, sizeof(*r->pri_name));
-	r->cap_pri = r->pri_prev && r->pri_life && r->pri_cve && r->pri_name ? n : 0;
-	return r->cap_pri ? 0 : FLW_ENOMEM;
-}
-
-/* priors of device i from prev (the device with the same id) */
-static int priors_prev(struct run *r, uint32_t pdev, size_t *n_out)
-{
-	struct flw_assessment *a = r->a;
-	const struct flw_assessment *p = r->prev;
-	const struct flw_assess_device_result *pd = &p->devs[pdev];
-	size_t k;
-	int rc;
-
-	if ((rc = prior_grow(r, pd->n)) != 0)
-		return rc;
-	for (k = 0; rc == 0 && k < pd->n; k++) {
-		const struct flw_assess_finding *f = &p->f[pd->first + k];
-		const struct hit *h = &p->hits[f->hit];
-
-		r->pri_prev[k] = f;
-		if (r->tr_cve[h->pub.cve] == NONE)
-			rc = intern_cve(r, h->pub.cve_id, &r->tr_cve[h->pub.cve]);
-		if (rc == 0 && r->tr_name[h->name] == NONE)
-			rc = intern_str(a, &a->names, &a->n_names, &a->cap_names, &a->name_map,
-			                p->names[h->name], &r->tr_name[h->name]);
-		r->pri_cve[k] = r->tr_cve[h->pub.cve];
-		r->pri_name[k] = r->tr_name[h->name];
-	}
-	*n_out = pd->n;
+		rc = flw_assess__life_get(a, &v, out);
+	if (rc == 0 && memo)
+		*memo = *out;
 	return rc;
 }
 
-/* priors of device i into r->pri_*: from prev (same id) or the input; *n_out */
-static int priors_load(struct run *r, size_t i, uint32_t pdev, size_t *n_out)
+/* prior p not seen on a device running release rel: fixed now (or kept as history when it
+ * was fixed already). Its fix release: prev's for history; else, when the release the device
+ * ran with it still carries it, the first newer release of that line without it; else (that
+ * release is unknown, or the feed no longer puts the pair on it, or no newer release drops
+ * it) the release the device runs now. */
+static int prior_gone(struct run *r, const struct mprior *p, uint32_t rel, struct tent *out)
+{
+	struct flw_assessment *a = r->a;
+	struct flw_finding_event_data ev = { FLW_FINDING_EV_GONE, a->now, NULL, NULL, 0 };
+	struct flw_finding_life l;
+	struct life v;
+	int history;
+	int rc;
+
+	prior_life(p, &l);
+	history = l.state == FLW_FINDING_FIXED;
+	if (!history && (rc = flw_finding_apply(&l, &ev, r->diag)) != 0)
+		return rc;
+	rc = ghost_get(r, (uint32_t)(p->pair >> 32), (uint32_t)p->pair, &out->hit);
+	if (rc != 0)
+		return rc;
+	life_from(&l, &v);
+	v.change = history ? FLW_ASSESS_HISTORY : FLW_ASSESS_FIXED_NOW;
+	out->risk = NONE;
+	out->fix = history ? p->fix : NONE;
+	if (out->fix == NONE && p->r_open != NONE && flw_assess__carries(a, p->r_open, p->pair))
+		out->fix = flw_assess__fix_for(a, p->r_open, p->pair);
+	if (out->fix == NONE)
+		out->fix = rel;
+	return flw_assess__life_get(a, &v, &out->life);
+}
+
+/* ---- projection: one device ----------------------------------------------------------- */
+
+static int reserve(void *pp, size_t *cap, size_t n, size_t elsize)
+{
+	void **p = pp;
+	void *np;
+
+	if (n <= *cap)
+		return 0;
+	n = n < 2 * *cap ? 2 * *cap : n;
+	np = flw_reallocarray(*p, n, elsize);
+	if (!np)
+		return FLW_ENOMEM;
+	*p = np;
+	*cap = n;
+	return 0;
+}
+
+/* the device's items into r->mi: its group's, then its extra components' hits; *n_out */
+static int device_items(struct run *r, size_t i, uint32_t g, const struct gkey *k,
+                        const char *class_name, size_t *n_out)
+{
+	struct flw_assessment *a = r->a;
+	const struct group *gr = &a->groups[g];
+	size_t n = gr->n;
+	size_t j;
+	uint32_t h;
+	int rc = 0;
+
+	if (reserve(&r->mi, &r->cap_mi, n, sizeof(*r->mi)) != 0)
+		return FLW_ENOMEM;
+	for (j = 0; j < n; j++) {
+		r->mi[j].it = a->gitems[gr->first + j];
+		r->mi[j].pair = hit_pair(&a->hits[r->mi[j].it.hit]);
+		r->mi[j].life = NONE;
+	}
+	for (j = r->xoff[i]; rc == 0 && j < r->xoff[i + 1]; j++) {
+		const struct comp *c = &a->comps[r->xcomps[j]];
+
+		for (h = 0; rc == 0 && h < c->nhit; h++) {
+			struct gitem it;
+
+			rc = hit_item(r, c->hit0 + h, k, class_name, &it);
+			if (rc != 0 || it.hit == NONE)
+				continue;
+			it.fix = flw_assess__fix_for(a, k->rel, hit_pair(&a->hits[it.hit]));
+			if (reserve(&r->mi, &r->cap_mi, n + 1, sizeof(*r->mi)) != 0)
+				return FLW_ENOMEM;
+			r->mi[n].it = it;
+			r->mi[n].pair = hit_pair(&a->hits[it.hit]);
+			r->mi[n++].life = NONE;
+		}
+	}
+	*n_out = n;
+	return rc;
+}
+
+/* this run's (cve, name) pair for prev's hit */
+static int translate(struct run *r, const struct hit *h, uint64_t *out)
+{
+	struct flw_assessment *a = r->a;
+	const struct flw_assessment *p = r->prev;
+	int rc = 0;
+
+	if (r->tr_cve[h->pub.cve] == NONE)
+		rc = intern_cve(r, h->pub.cve_id, &r->tr_cve[h->pub.cve]);
+	if (rc == 0 && r->tr_name[h->name] == NONE)
+		rc = intern_str(a, &a->names, &a->n_names, &a->cap_names, &a->name_map,
+		                p->names[h->name], &r->tr_name[h->name]);
+	*out = (uint64_t)r->tr_cve[h->pub.cve] << 32 | r->tr_name[h->name];
+	return rc;
+}
+
+/* priors of a device from prev's shape ps into r->mp; *n_out */
+static int priors_prev(struct run *r, uint32_t ps, size_t *n_out)
+{
+	const struct flw_assessment *p = r->prev;
+	uint32_t r_open = r->tr_rel[p->groups[p->shapes[ps].group].k.rel];
+	struct shape_it it;
+	struct sfind f;
+	size_t k = 0;
+	int rc = 0;
+
+	if (reserve(&r->mp, &r->cap_mp, p->shapes[ps].n, sizeof(*r->mp)) != 0)
+		return FLW_ENOMEM;
+	flw_assess__shape_begin(&it, p, ps, 0);
+	while (rc == 0 && flw_assess__shape_next(&it, &f)) {
+		struct mprior *m = &r->mp[k++];
+		int fixed = f.life->state == FLW_FINDING_FIXED;
+
+		rc = translate(r, &p->hits[f.hit], &m->pair);
+		m->pl = f.life;
+		m->in = NULL;
+		m->r_open = fixed ? NONE : r_open;
+		m->fix = fixed && f.fix != NONE ? r->tr_rel[f.fix] : NONE;
+	}
+	*n_out = k;
+	return rc;
+}
+
+/* priors of device i from the input into r->mp (pdev: the device in prev, or NONE); *n_out */
+static int priors_input(struct run *r, size_t i, uint32_t pdev, size_t *n_out)
 {
 	struct flw_assessment *a = r->a;
 	const struct flw_assess_device *d = &r->in->devices[i];
+	const struct flw_assessment *p = r->prev;
+	uint32_t r_open = pdev != NONE ? r->tr_rel[p->groups[p->devs[pdev].group].k.rel] : NONE;
+	uint32_t cve;
+	uint32_t name;
 	size_t k;
 	int rc = 0;
 
 	*n_out = 0;
-	if (pdev != NONE && !d->priors_override)
-		return priors_prev(r, pdev, n_out);
-	if ((rc = prior_grow(r, d->n_priors)) != 0)
-		return rc;
+	if (reserve(&r->mp, &r->cap_mp, d->n_priors, sizeof(*r->mp)) != 0)
+		return FLW_ENOMEM;
 	for (k = 0; rc == 0 && k < d->n_priors; k++) {
 		const struct flw_assess_prior *pr = &d->priors[k];
+		struct mprior *m = &r->mp[k];
 
 		if (!pr->cve_id || !pr->component || !pr->life)
 			return flw_diag_set(r->diag, FLW_EINVAL, "priors",
 			                    "device '%s': incomplete prior", d->id);
-		r->pri_prev[k] = NULL;
-		r->pri_life[k] = pr->life;
-		rc = intern_cve(r, pr->cve_id, &r->pri_cve[k]);
+		rc = intern_cve(r, pr->cve_id, &cve);
 		if (rc == 0)
 			rc = intern_str(a, &a->names, &a->n_names, &a->cap_names, &a->name_map,
-			                pr->component, &r->pri_name[k]);
+			                pr->component, &name);
+		m->pair = (uint64_t)cve << 32 | name;
+		m->pl = NULL;
+		m->in = pr->life;
+		m->r_open = pr->life->state == FLW_FINDING_FIXED ? NONE : r_open;
+		m->fix = NONE;
 	}
 	*n_out = d->n_priors;
 	return rc;
 }
 
-static int prior_match(const struct run *r, const struct flw_assess_finding *f, size_t k)
+/* slot of pair in the index over r->mi */
+static size_t ix_find(const struct run *r, uint64_t pair)
 {
-	const struct hit *h = &r->a->hits[f->hit];
+	size_t s = (size_t)mix(pair) & r->ix_mask;
 
-	return f->change == FLW_ASSESS_NEW && h->pub.cve == r->pri_cve[k] &&
-	       h->name == r->pri_name[k];
+	while (r->ix_slot[s] != NONE && r->mi[r->ix_slot[s]].pair != pair)
+		s = (s + 1) & r->ix_mask;
+	return s;
 }
 
-static int priors_merge(struct run *r, uint32_t dev, size_t first, size_t np)
+/* index r->mi[0..n) by pair: each slot heads the chain of its items, in item order */
+static int ix_build(struct run *r, size_t n)
+{
+	size_t cap = 16;
+	size_t j;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	if (reserve(&r->ix_slot, &r->cap_slot, cap, sizeof(*r->ix_slot)) != 0 ||
+	    reserve(&r->ix_next, &r->cap_next, n, sizeof(*r->ix_next)) != 0)
+		return FLW_ENOMEM;
+	memset(r->ix_slot, 0xff, cap * sizeof(*r->ix_slot));
+	r->ix_mask = cap - 1;
+	for (j = n; j-- > 0;) {
+		size_t s = ix_find(r, r->mi[j].pair);
+
+		r->ix_next[j] = r->ix_slot[s];
+		r->ix_slot[s] = (uint32_t)j;
+	}
+	r->ix_built = 1;
+	return 0;
+}
+
+/* the item prior k is seen as (*out): k itself when it matches (same order as before), else
+ * the first item not matched yet with the same (CVE, component name); n when there is none */
+static int prior_match(struct run *r, size_t n, size_t k, size_t *out)
+{
+	uint64_t pair = r->mp[k].pair;
+	uint32_t j;
+
+	*out = k;
+	if (k < n && r->mi[k].life == NONE && r->mi[k].pair == pair)
+		return 0;
+	if (!r->ix_built && ix_build(r, n) != 0)
+		return FLW_ENOMEM;
+	for (j = r->ix_slot[ix_find(r, pair)]; j != NONE && r->mi[j].life != NONE;)
+		j = r->ix_next[j];
+	*out = j == NONE ? n : j;
+	return 0;
+}
+
+/* the device's items with lifecycles (r->mi[0..n_g) group items, then extras) and its
+ * findings gone (r->te after the extras) as a shape */
+static int device_store(struct run *r, uint32_t g, size_t n_items, size_t n_tail, uint32_t *out)
 {
 	struct flw_assessment *a = r->a;
-	size_t end = a->n_f;
-	size_t k;
+	size_t n_g = a->groups[g].n;
+	size_t nr = 0;
 	size_t j;
-	int rc = 0;
-
-	for (k = 0; rc == 0 && k < np; k++) {
-		/* fast path: same order as in the previous run (same group) */
-		j = first + k;
-		if (j >= end || !prior_match(r, &a->f[j], k))
-			for (j = first; j < end && !prior_match(r, &a->f[j], k); j++)
-				;
-		if (j < end)
-			rc = prior_seen(r, k, &a->f[j]);
-		else
-			rc = prior_gone(r, dev, k);
-	}
-	return rc;
-}
-
-static int device_eol(struct run *r, size_t i, struct flw_assess_device_result *dr)
-{
-	const struct flw_assess_device *d = &r->in->devices[i];
-	struct flw_eol_input in;
-	struct flw_eol_result res;
+	uint32_t pat;
+	uint32_t tail;
 	int rc;
 
-	memset(&in, 0, sizeof(in));
-	in.support_end_ms = d->support_end_ms;
-	in.now_ms = r->a->now;
-	in.n_open = dr->n_open;
-	in.worst_decision = dr->worst;
-	in.exposure = d->exposure;
-	in.class_name = d->class_name;
-	rc = flw_eol_recommend(r->in->policy, &in, &res);
-	dr->eol = rc == 0 ? res.action : FLW_EOL_NONE;
-	r->a->st.eol_devices += dr->eol != FLW_EOL_NONE;
-	return rc;
-}
+	if (reserve(&r->lr, &r->cap_lr, n_g, sizeof(*r->lr)) != 0)
+		return FLW_ENOMEM;
+	for (j = 0; j < n_items; j++) {
+		uint32_t life = r->mi[j].life == NONE ? r->life_new : r->mi[j].life;
 
-static int device_summary(struct run *r, size_t i)
-{
-	struct flw_assessment *a = r->a;
-	struct flw_assess_device_result *dr = &a->devs[i];
-	size_t k;
-
-	dr->n = a->n_f - dr->first;
-	dr->worst = FLW_RISK_TRACK;
-	for (k = dr->first; k < a->n_f; k++) {
-		const struct flw_assess_finding *f = &a->f[k];
-		const struct flw_risk_result *rr;
-
-		a->st.fixed += f->state == FLW_FINDING_FIXED;
-		a->st.accepted += f->state == FLW_FINDING_ACCEPTED;
-		a->st.overdue += f->overdue;
-		if (f->state != FLW_FINDING_OPEN || f->risk == NONE)
-			continue;
-		rr = &a->risks[f->risk];
-		dr->n_open++;
-		if (rr->decision > dr->worst ||
-		    (rr->decision == dr->worst && rr->score > dr->worst_score)) {
-			dr->worst = rr->decision;
-			dr->worst_score = rr->score;
+		if (j >= n_g) {
+			r->te[j - n_g] = (struct tent){ r->mi[j].it.hit, r->mi[j].it.risk, life,
+				                        r->mi[j].it.fix };
+		} else if (nr > 0 && r->lr[nr - 1].life == life) {
+			r->lr[nr - 1].end = (uint32_t)j + 1;
+		} else {
+			r->lr[nr].end = (uint32_t)j + 1;
+			r->lr[nr++].life = life;
 		}
 	}
-	a->st.open += dr->n_open;
-	return device_eol(r, i, dr);
+	if ((rc = flw_assess__pattern_get(a, r->lr, nr, &pat)) != 0 ||
+	    (rc = flw_assess__tail_get(a, r->te, n_tail, &tail)) != 0)
+		return rc;
+	return flw_assess__shape_get(a, g, pat, tail, out);
+}
+
+/* device i in group g: its items merged with its priors (from prev's device pdev when
+ * from_prev, else from the input) into a shape */
+static int device_merge(struct run *r, size_t i, uint32_t g, const struct gkey *k, uint32_t pdev,
+                        int from_prev, uint32_t *out)
+{
+	struct flw_assessment *a = r->a;
+	size_t n_items;
+	size_t n_pri;
+	size_t n_tail;
+	size_t kk;
+	int rc;
+
+	rc = device_items(r, i, g, k, r->in->devices[i].class_name, &n_items);
+	if (rc == 0)
+		rc = from_prev ? priors_prev(r, r->prev->dev_shape[pdev], &n_pri)
+		               : priors_input(r, i, pdev, &n_pri);
+	if (rc != 0)
+		return rc;
+	n_tail = n_items - a->groups[g].n;
+	if (reserve(&r->te, &r->cap_te, n_tail + n_pri, sizeof(*r->te)) != 0)
+		return FLW_ENOMEM;
+	r->ix_built = 0;
+	for (kk = 0; rc == 0 && kk < n_pri; kk++) {
+		size_t j;
+
+		if ((rc = prior_match(r, n_items, kk, &j)) != 0)
+			break;
+		if (j < n_items)
+			rc = prior_seen(r, &r->mp[kk], r->mi[j].it.risk, &r->mi[j].life);
+		else
+			rc = prior_gone(r, &r->mp[kk], k->rel, &r->te[n_tail++]);
+	}
+	return rc ? rc : device_store(r, g, n_items, n_tail, out);
+}
+
+/* end of life of device i (class cls as its group has it): asked of flw_eol_recommend once
+ * per memo key, the reasons (formatted text) are not kept */
+static int device_eol(struct run *r, size_t i, uint16_t cls, struct flw_assess_device_result *dr)
+{
+	const struct flw_assess_device *d = &r->in->devices[i];
+	int past = d->support_end_ms > 0 && r->a->now > d->support_end_ms;
+	struct eol_memo *m = &r->eol[past][dr->n_open > 0][dr->worst][d->exposure][cls];
+	struct flw_eol_input in;
+	struct flw_eol_result res;
+
+	if (!m->known) {
+		memset(&in, 0, sizeof(in));
+		in.support_end_ms = d->support_end_ms;
+		in.now_ms = r->a->now;
+		in.n_open = dr->n_open;
+		in.worst_decision = dr->worst;
+		in.exposure = d->exposure;
+		in.class_name = d->class_name;
+		m->rc = flw_eol_recommend(r->in->policy, &in, &res);
+		m->action = (uint8_t)(m->rc == 0 ? res.action : FLW_EOL_NONE);
+		m->known = 1;
+	}
+	dr->eol = (enum flw_eol_action)m->action;
+	r->a->st.eol_devices += dr->eol != FLW_EOL_NONE;
+	return m->rc;
+}
+
+/* device i takes shape s: its place in the finding index, its summary, end of life */
+static int device_place(struct run *r, size_t i, uint32_t g, uint32_t s)
+{
+	struct flw_assessment *a = r->a;
+	const struct shape *sh = &a->shapes[s];
+	struct flw_assess_device_result *dr = &a->devs[i];
+
+	if (sh->n > FLW_ASSESS_MAX_FINDINGS - a->n_f)
+		return FLW_ELIMIT;
+	a->dev_shape[i] = s;
+	dr->group = g;
+	dr->first = a->n_f;
+	dr->n = sh->n;
+	dr->n_open = sh->n_open;
+	dr->worst = (enum flw_risk_decision)sh->worst;
+	dr->worst_score = sh->worst_score;
+	a->n_f += sh->n;
+	a->st.open += sh->n_open;
+	a->st.fixed += sh->n_fixed;
+	a->st.accepted += sh->n_accepted;
+	a->st.overdue += sh->n_overdue;
+	return device_eol(r, i, a->groups[g].k.cls, dr);
 }
 
 static int device_key(struct run *r, const struct flw_assess_device *d, struct gkey *k)
@@ -1436,86 +1400,207 @@ static int device_key(struct run *r, const struct flw_assess_device *d, struct g
 	return rc;
 }
 
+/* the shape merged before for devices of group g whose prev shape was ps, or NONE */
+static uint32_t cache_find(const struct run *r, uint32_t g, uint32_t ps)
+{
+	struct pair_ctx c = { r->cache_ent, (uint64_t)g << 32 | ps };
+	size_t slot;
+	uint32_t v;
+
+	if (r->pmemo[ps].group == g)
+		return r->pmemo[ps].shape;
+	v = map_find(&r->cache, mix(c.a), pair_eq, &c, &slot);
+	return v == NONE ? NONE : r->cache_ent[v].b;
+}
+
+static int cache_put(struct run *r, uint32_t g, uint32_t ps, uint32_t shape)
+{
+	uint64_t key = (uint64_t)g << 32 | ps;
+	struct pair_ctx c = { NULL, key };
+	size_t slot;
+
+	r->pmemo[ps].group = g;
+	r->pmemo[ps].shape = shape;
+
+	if (map_reserve(&r->cache) != 0 ||
+	    grow(&r->cache_ent, &r->cap_cache, r->n_cache, sizeof(*r->cache_ent)) != 0)
+		return FLW_ENOMEM;
+	r->cache_ent[r->n_cache].a = key;
+	r->cache_ent[r->n_cache].b = shape;
+	c.tab = r->cache_ent;
+	(void)map_find(&r->cache, mix(key), pair_eq, &c, &slot);
+	map_put(&r->cache, slot, mix(key), (uint32_t)r->n_cache++);
+	return 0;
+}
+
+/* Device i (pdev: the same device in prev, or NONE). Without extra components, its shape
+ * depends only on its group when it has no priors (group.fresh), or on (group, prev shape)
+ * when its priors come from prev: merged once per such key. */
 static int project_device(struct run *r, size_t i, uint32_t pdev)
 {
 	struct flw_assessment *a = r->a;
 	const struct flw_assess_device *d = &r->in->devices[i];
+	int from_prev = pdev != NONE && !d->priors_override;
+	int plain = r->xoff[i] == r->xoff[i + 1];
+	uint32_t ps = from_prev ? r->prev->dev_shape[pdev] : NONE;
 	struct gkey k;
 	uint32_t g;
-	size_t j;
-	size_t np;
+	uint32_t s = NONE;
 	int rc;
 
-	if ((rc = device_key(r, d, &k)) != 0 || (rc = group_get(r, &k, d->class_name, &g)) != 0)
+	if ((rc = device_key(r, d, &k)) != 0)
 		return rc;
-	a->devs[i].group = g;
-	a->devs[i].first = a->n_f;
-	for (j = 0; rc == 0 && j < a->groups[g].n; j++)
-		rc = emit(r, (uint32_t)i, &a->gitems[a->groups[g].first + j]);
-	for (j = a->xoff[i]; rc == 0 && j < a->xoff[i + 1]; j++) {
-		const struct comp *c = &a->comps[a->xcomps[j]];
-		uint32_t h;
-
-		for (h = 0; rc == 0 && h < c->nhit; h++) {
-			struct gitem it;
-
-			rc = hit_item(r, c->hit0 + h, &k, d->class_name, &it);
-			if (rc == 0 && it.hit != NONE)
-				rc = emit(r, (uint32_t)i, &it);
-		}
+	if (from_prev && r->pmemo[ps].group != NONE &&
+	    gkey_same(&a->groups[r->pmemo[ps].group].k, &k))
+		g = r->pmemo[ps].group; /* the group of the last device with this prev shape */
+	else if ((rc = group_get(r, &k, d->class_name, &g)) != 0)
+		return rc;
+	plain = plain && (from_prev || d->n_priors == 0);
+	if (plain)
+		s = from_prev ? cache_find(r, g, ps) : a->groups[g].fresh;
+	if (s == NONE) {
+		rc = device_merge(r, i, g, &k, pdev, from_prev, &s);
+		if (rc == 0 && plain && from_prev)
+			rc = cache_put(r, g, ps, s);
+		else if (rc == 0 && plain)
+			a->groups[g].fresh = s;
 	}
-	if (rc == 0)
-		rc = priors_load(r, i, pdev, &np);
-	if (rc == 0 && np)
-		rc = priors_merge(r, (uint32_t)i, a->devs[i].first, np);
-	if (rc == 0)
-		rc = device_summary(r, i);
-	return rc;
+	return rc ? rc : device_place(r, i, g, s);
 }
+
+/* ---- projection: the fleet ------------------------------------------------------------ */
 
 static int dev_eq(const void *ctx, uint32_t v)
 {
 	return str_eq(ctx, v);
 }
 
-static int project(struct run *r)
+/* prev's device with device i's id, or NONE. Ids are unique (input contract): the same
+ * position is tried first, the map by id is built only when that fails. */
+static int prev_device(struct run *r, size_t i, uint32_t *out)
 {
 	const struct flw_assessment *p = r->prev;
-	struct map pm = { 0 };
+	struct str_ctx c = { NULL, r->in->devices[i].id };
+	size_t slot;
+	size_t k;
+
+	*out = NONE;
+	if (!p)
+		return 0;
+	if (i < p->n_devs && strcmp(p->dev_ids[i], c.s) == 0) {
+		*out = (uint32_t)i;
+		return 0;
+	}
+	c.tab = p->dev_ids;
+	for (k = 0; !r->prev_devs_built && k < p->n_devs; k++) {
+		struct str_ctx e = { p->dev_ids, p->dev_ids[k] };
+		uint64_t h = mix(hash_str(2, p->dev_ids[k]));
+
+		if (map_reserve(&r->prev_devs) != 0)
+			return FLW_ENOMEM;
+		if (map_find(&r->prev_devs, h, dev_eq, &e, &slot) == NONE)
+			map_put(&r->prev_devs, slot, h, (uint32_t)k);
+	}
+	r->prev_devs_built = 1;
+	*out = map_find(&r->prev_devs, mix(hash_str(2, c.s)), dev_eq, &c, &slot);
+	return 0;
+}
+
+struct relid_ctx {
+	const struct rel *tab;
+	const char *s;
+};
+
+static int relid_eq(const void *ctx, uint32_t v)
+{
+	const struct relid_ctx *c = ctx;
+
+	return strcmp(c->tab[v].id, c->s) == 0;
+}
+
+/* translation tables from prev's CVE, name and release indexes to this run's */
+static int prev_translation(struct run *r)
+{
+	const struct flw_assessment *p = r->prev;
+	struct flw_assessment *a = r->a;
+	struct map m = { 0 };
+	struct relid_ctx c = { a->rels, NULL };
+	size_t slot;
 	size_t i;
 	int rc = 0;
 
-	if (p) {
-		r->tr_cve = flw_malloc((p->n_cves + 1) * sizeof(*r->tr_cve));
-		r->tr_name = flw_malloc((p->n_names + 1) * sizeof(*r->tr_name));
-		if (!r->tr_cve || !r->tr_name)
-			return FLW_ENOMEM;
-		memset(r->tr_cve, 0xff, (p->n_cves + 1) * sizeof(*r->tr_cve));
-		memset(r->tr_name, 0xff, (p->n_names + 1) * sizeof(*r->tr_name));
-		for (i = 0; rc == 0 && i < p->n_devs; i++) {
-			struct str_ctx c = { p->dev_ids, p->dev_ids[i] };
-			uint64_t h = mix(hash_str(2, p->dev_ids[i]));
-			size_t slot;
-
-			rc = map_reserve(&pm);
-			if (rc == 0 && map_find(&pm, h, dev_eq, &c, &slot) == NONE)
-				map_put(&pm, slot, h, (uint32_t)i);
-		}
+	r->tr_cve = flw_malloc((p->n_cves + 1) * sizeof(*r->tr_cve));
+	r->tr_name = flw_malloc((p->n_names + 1) * sizeof(*r->tr_name));
+	r->tr_rel = flw_malloc((p->n_rels + 1) * sizeof(*r->tr_rel));
+	r->pmemo = flw_malloc((p->n_shapes + 1) * sizeof(*r->pmemo));
+	r->lmemo = flw_malloc((p->n_lives + 1) * sizeof(*r->lmemo));
+	if (!r->tr_cve || !r->tr_name || !r->tr_rel || !r->pmemo || !r->lmemo)
+		return FLW_ENOMEM;
+	memset(r->tr_cve, 0xff, (p->n_cves + 1) * sizeof(*r->tr_cve));
+	memset(r->tr_name, 0xff, (p->n_names + 1) * sizeof(*r->tr_name));
+	memset(r->pmemo, 0xff, (p->n_shapes + 1) * sizeof(*r->pmemo));
+	memset(r->lmemo, 0xff, (p->n_lives + 1) * sizeof(*r->lmemo));
+	for (i = 0; rc == 0 && i < a->n_rels; i++) {
+		c.s = a->rels[i].id;
+		rc = map_reserve(&m);
+		if (rc == 0 && map_find(&m, mix(hash_str(3, c.s)), relid_eq, &c, &slot) == NONE)
+			map_put(&m, slot, mix(hash_str(3, c.s)), (uint32_t)i);
 	}
-	for (i = 0; rc == 0 && i < r->in->n_devices; i++) {
-		uint32_t pdev = NONE;
-
-		if (p) {
-			struct str_ctx c = { p->dev_ids, r->in->devices[i].id };
-			size_t slot;
-
-			pdev = map_find(&pm, mix(hash_str(2, c.s)), dev_eq, &c, &slot);
-		}
-		rc = project_device(r, i, pdev);
+	for (i = 0; rc == 0 && i < p->n_rels; i++) {
+		c.s = p->rels[i].id;
+		r->tr_rel[i] = map_find(&m, mix(hash_str(3, c.s)), relid_eq, &c, &slot);
 	}
-	map_done(&pm);
-	r->a->st.findings = r->a->n_f;
+	map_done(&m);
 	return rc;
+}
+
+static int project(struct run *r)
+{
+	struct flw_assessment *a = r->a;
+	struct life v;
+	size_t i;
+	int rc;
+
+	memset(&v, 0, sizeof(v)); /* = flw_finding_init(now) */
+	v.state = FLW_FINDING_OPEN;
+	v.change = FLW_ASSESS_NEW;
+	v.first_seen_ms = a->now;
+	v.opened_ms = a->now;
+	v.updated_ms = a->now;
+	rc = flw_assess__life_get(a, &v, &r->life_new);
+	if (rc == 0 && r->prev)
+		rc = prev_translation(r);
+	for (i = 0; rc == 0 && i < r->in->n_devices; i++) {
+		uint32_t pdev;
+
+		rc = prev_device(r, i, &pdev);
+		if (rc == 0)
+			rc = project_device(r, i, pdev);
+	}
+	a->st.findings = a->n_f;
+	return rc;
+}
+
+static void run_done(struct run *r)
+{
+	map_done(&r->changed);
+	map_done(&r->prev_devs);
+	map_done(&r->cache);
+	flw_free(r->cache_ent);
+	flw_free(r->ids);
+	flw_free(r->tr_cve);
+	flw_free(r->tr_name);
+	flw_free(r->tr_rel);
+	flw_free(r->xcomps);
+	flw_free(r->xoff);
+	flw_free(r->pmemo);
+	flw_free(r->lmemo);
+	flw_free(r->mi);
+	flw_free(r->mp);
+	flw_free(r->ix_slot);
+	flw_free(r->ix_next);
+	flw_free(r->te);
+	flw_free(r->lr);
 }
 
 int flw_assess_run(struct flw_assessment **out, const struct flw_assess_input *in,
@@ -1523,12 +1608,9 @@ int flw_assess_run(struct flw_assessment **out, const struct flw_assess_input *i
                    struct flw_diag *diag)
 {
 	struct run r;
-	size_t i;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
-	for (i = 0; i < FLW_ARRAY_SIZE(r.dl_cache); i++)
-		r.dl_cache[i].risk = NONE;
 	r.in = in;
 	r.prev = prev;
 	r.changed_ids = changed;
@@ -1543,10 +1625,12 @@ int flw_assess_run(struct flw_assessment **out, const struct flw_assess_input *i
 	if (!r.a)
 		goto out;
 	r.a->now = in->now_ms;
+	r.a->pol = *in->policy;
 	r.a->st.devices = in->n_devices;
 	r.a->st.releases = in->n_releases;
 	if ((rc = load_releases(&r)) != 0 || (rc = load_devices(&r)) != 0 ||
-	    (rc = match_components(&r, n_changed)) != 0 || (rc = project(&r)) != 0)
+	    (rc = match_components(&r, n_changed)) != 0 ||
+	    (rc = flw_assess__releases_prepare(r.a)) != 0 || (rc = project(&r)) != 0)
 		goto out;
 	*out = r.a;
 	r.a = NULL;
@@ -1554,14 +1638,7 @@ out:
 	if (rc == FLW_ENOMEM && diag && diag->code == 0)
 		(void)flw_diag_set(diag, rc, "assess", "out of memory");
 	flw_assessment_free(r.a);
-	map_done(&r.changed);
-	flw_free(r.ids);
-	flw_free(r.tr_cve);
-	flw_free(r.tr_name);
-	flw_free(r.pri_prev);
-	flw_free(r.pri_life);
-	flw_free(r.pri_cve);
-	flw_free(r.pri_name);
+	run_done(&r);
 	return rc;
 }
 
@@ -1570,20 +1647,6 @@ out:
 const struct flw_assess_stats *flw_assessment_stats(const struct flw_assessment *a)
 {
 	return &a->st;
-}
-
-size_t flw_assessment_finding_count(const struct flw_assessment *a)
-{
-	return a->n_f;
-}
-
-int flw_assessment_finding_get(const struct flw_assessment *a, size_t i,
-                               struct flw_assess_finding *out)
-{
-	if (i >= a->n_f)
-		return FLW_EINVAL;
-	*out = a->f[i];
-	return 0;
 }
 
 const struct flw_assess_device_result *flw_assessment_device(const struct flw_assessment *a,
@@ -1659,319 +1722,4 @@ int flw_assess_index_new(struct flw_vuln_index **out, const struct flw_vuln_db *
 	}
 	*out = c.idx;
 	return 0;
-}
-
-/* ---- patch queue ---------------------------------------------------------------------- */
-
-struct qfix {
-	uint32_t rel;
-	uint64_t pair;
-	struct flw_assess_fix pub;
-};
-
-struct queue_run {
-	const struct flw_assessment *a;
-	uint64_t **pairs; /* per release, sorted */
-	size_t *n_pairs;
-	uint32_t *order;  /* releases by (line, released_ms) */
-	size_t *pos;      /* release -> position in order */
-	size_t *line_end; /* position -> end of its line */
-	struct qfix *fixes;
-	size_t n_fixes, cap_fixes;
-	struct map fix_map;
-	struct flw_assess_patch *patch; /* per release */
-};
-
-static int cmp_u64(const void *x, const void *y)
-{
-	uint64_t a = *(const uint64_t *)x;
-	uint64_t b = *(const uint64_t *)y;
-
-	return a < b ? -1 : a > b;
-}
-
-struct rel_ord {
-	const char *line;
-	int64_t t;
-	uint32_t i;
-};
-
-static int cmp_rel(const void *x, const void *y)
-{
-	const struct rel_ord *a = x;
-	const struct rel_ord *b = y;
-	int c = strcmp(a->line, b->line);
-
-	if (c)
-		return c;
-	if (a->t != b->t)
-		return a->t < b->t ? -1 : 1;
-	return a->i < b->i ? -1 : a->i > b->i;
-}
-
-static int release_pairs(struct queue_run *q, size_t ri)
-{
-	const struct flw_assessment *a = q->a;
-	const struct rel *rl = &a->rels[ri];
-	size_t n = 0;
-	size_t i;
-	size_t k;
-
-	for (i = 0; i < rl->n; i++)
-		n += a->comps[rl->comps[i]].nhit;
-	q->pairs[ri] = flw_calloc(n ? n : 1, sizeof(uint64_t));
-	if (!q->pairs[ri])
-		return FLW_ENOMEM;
-	n = 0;
-	for (i = 0; i < rl->n; i++) {
-		const struct comp *c = &a->comps[rl->comps[i]];
-
-		for (k = 0; k < c->nhit; k++) {
-			const struct hit *h = &a->hits[c->hit0 + k];
-
-			q->pairs[ri][n++] = (uint64_t)h->pub.cve << 32 | h->name;
-		}
-	}
-	qsort(q->pairs[ri], n, sizeof(uint64_t), cmp_u64);
-	for (i = 0, k = 0; i < n; i++)
-		if (k == 0 || q->pairs[ri][k - 1] != q->pairs[ri][i])
-			q->pairs[ri][k++] = q->pairs[ri][i];
-	q->n_pairs[ri] = k;
-	return 0;
-}
-
-static int carries(const struct queue_run *q, size_t ri, uint64_t pair)
-{
-	return bsearch(&pair, q->pairs[ri], q->n_pairs[ri], sizeof(uint64_t), cmp_u64) != NULL;
-}
-
-static int qfix_eq(const void *ctx, uint32_t v)
-{
-	const struct qfix *k = ((const struct qfix *const *)ctx)[0];
-	const struct qfix *t = ((const struct qfix *const *)ctx)[1];
-
-	return t[v].rel == k->rel && t[v].pair == k->pair;
-}
-
-static int fix_add(struct queue_run *q, uint32_t rel, uint64_t pair, const struct hit *h,
-                   const struct flw_risk_result *rr)
-{
-	struct qfix key = { rel, pair, { 0 } };
-	const struct qfix *ctx[2] = { &key, q->fixes };
-	uint64_t hh = mix(pair ^ mix(rel));
-	struct flw_assess_fix *f;
-	size_t slot;
-	uint32_t v;
-
-	v = map_find(&q->fix_map, hh, qfix_eq, ctx, &slot);
-	if (v == NONE) {
-		if (map_reserve(&q->fix_map) != 0 ||
-		    grow(&q->fixes, &q->cap_fixes, q->n_fixes, sizeof(*q->fixes)) != 0)
-			return FLW_ENOMEM;
-		key.pub.cve_id = h->pub.cve_id;
-		key.pub.component_name = h->pub.component_name;
-		key.pub.decision = rr->decision;
-		key.pub.score = rr->score;
-		q->fixes[q->n_fixes] = key;
-		ctx[1] = q->fixes;
-		(void)map_find(&q->fix_map, hh, qfix_eq, ctx, &slot);
-		map_put(&q->fix_map, slot, hh, (uint32_t)q->n_fixes);
-		v = (uint32_t)q->n_fixes++;
-	}
-	f = &q->fixes[v].pub;
-	f->n_devices++;
-	if (rr->decision > f->decision)
-		f->decision = rr->decision;
-	if (rr->score > f->score)
-		f->score = rr->score;
-	return 0;
-}
-
-/* what release rel would fix on device d */
-static int device_fixes(struct queue_run *q, size_t d, uint32_t rel)
-{
-	const struct flw_assessment *a = q->a;
-	const struct flw_assess_device_result *dr = &a->devs[d];
-	struct flw_assess_patch *p = &q->patch[rel];
-	size_t any = 0;
-	size_t k;
-	int rc = 0;
-
-	for (k = dr->first; rc == 0 && k < dr->first + dr->n; k++) {
-		const struct flw_assess_finding *f = &a->f[k];
-		const struct hit *h = &a->hits[f->hit];
-		const struct flw_risk_result *rr;
-		uint64_t pair = (uint64_t)h->pub.cve << 32 | h->name;
-
-		if (f->state != FLW_FINDING_OPEN || f->risk == NONE || carries(q, rel, pair))
-			continue;
-		rr = &a->risks[f->risk];
-		rc = fix_add(q, rel, pair, h, rr);
-		p->n_findings++;
-		any++;
-		if (rr->decision > p->decision ||
-		    (rr->decision == p->decision && rr->score > p->score)) {
-			p->decision = rr->decision;
-			p->score = rr->score;
-		}
-	}
-	p->n_devices += any > 0;
-	return rc;
-}
-
-static int queue_scan(struct queue_run *q)
-{
-	const struct flw_assessment *a = q->a;
-	size_t i;
-	size_t d;
-	int rc = 0;
-
-	struct rel_ord *ord = flw_calloc(a->n_rels ? a->n_rels : 1, sizeof(*ord));
-
-	if (!ord)
-		return FLW_ENOMEM;
-	for (i = 0; i < a->n_rels; i++) {
-		ord[i].line = a->rels[i].line;
-		ord[i].t = a->rels[i].released_ms;
-		ord[i].i = (uint32_t)i;
-	}
-	qsort(ord, a->n_rels, sizeof(*ord), cmp_rel);
-	for (i = 0; i < a->n_rels; i++)
-		q->order[i] = ord[i].i;
-	flw_free(ord);
-	for (i = a->n_rels; i-- > 0;) {
-		q->pos[q->order[i]] = i;
-		q->line_end[i] = i + 1 < a->n_rels && strcmp(a->rels[q->order[i]].line,
-		                                             a->rels[q->order[i + 1]].line) == 0
-		                         ? q->line_end[i + 1]
-		                         : i + 1;
-	}
-	for (i = 0; rc == 0 && i < a->n_rels; i++)
-		rc = release_pairs(q, i);
-	for (d = 0; rc == 0 && d < a->n_devs; d++) {
-		uint32_t r = a->dev_rel[d];
-		size_t s;
-
-		if (a->devs[d].n_open == 0)
-			continue;
-		for (s = q->pos[r] + 1; rc == 0 && s < q->line_end[q->pos[r]]; s++)
-			if (a->rels[q->order[s]].released_ms > a->rels[r].released_ms)
-				rc = device_fixes(q, d, q->order[s]);
-	}
-	return rc;
-}
-
-static int cmp_patch(const void *x, const void *y)
-{
-	const struct flw_assess_patch *a = x;
-	const struct flw_assess_patch *b = y;
-
-	if (a->decision != b->decision)
-		return a->decision > b->decision ? -1 : 1;
-	if (a->score != b->score)
-		return a->score > b->score ? -1 : 1;
-	if (a->n_devices != b->n_devices)
-		return a->n_devices > b->n_devices ? -1 : 1;
-	return a->release < b->release ? -1 : a->release > b->release;
-}
-
-static int cmp_qfix(const void *x, const void *y)
-{
-	const struct qfix *a = x;
-	const struct qfix *b = y;
-
-	if (a->rel != b->rel)
-		return a->rel < b->rel ? -1 : 1;
-	if (a->pub.decision != b->pub.decision)
-		return a->pub.decision > b->pub.decision ? -1 : 1;
-	if (a->pub.score != b->pub.score)
-		return a->pub.score > b->pub.score ? -1 : 1;
-	if (a->pub.n_devices != b->pub.n_devices)
-		return a->pub.n_devices > b->pub.n_devices ? -1 : 1;
-	return a->pair < b->pair ? -1 : a->pair > b->pair;
-}
-
-static int queue_build(struct queue_run *q, struct flw_assess_queue *out)
-{
-	const struct flw_assessment *a = q->a;
-	size_t *first = NULL;
-	size_t i;
-	int rc = FLW_ENOMEM;
-
-	qsort(q->fixes, q->n_fixes, sizeof(*q->fixes), cmp_qfix);
-	out->fix_store = flw_calloc(q->n_fixes ? q->n_fixes : 1, sizeof(*out->fix_store));
-	out->patches = flw_calloc(a->n_rels ? a->n_rels : 1, sizeof(*out->patches));
-	first = flw_calloc(a->n_rels + 1, sizeof(*first));
-	if (!out->fix_store || !out->patches || !first)
-		goto out;
-	for (i = 0; i < q->n_fixes; i++) {
-		out->fix_store[i] = q->fixes[i].pub;
-		if (i == 0 || q->fixes[i - 1].rel != q->fixes[i].rel)
-			first[q->fixes[i].rel] = i;
-	}
-	for (i = 0; i < a->n_rels; i++) {
-		struct flw_assess_patch *p = &q->patch[i];
-
-		if (p->n_findings == 0)
-			continue;
-		p->release = i;
-		p->release_id = a->rels[i].id;
-		p->fixes = &out->fix_store[first[i]];
-		while (first[i] + p->n_fixes < q->n_fixes &&
-		       q->fixes[first[i] + p->n_fixes].rel == i)
-			p->n_fixes++;
-		out->patches[out->n++] = *p;
-	}
-	qsort(out->patches, out->n, sizeof(*out->patches), cmp_patch);
-	rc = 0;
-out:
-	flw_free(first);
-	return rc;
-}
-
-int flw_assess_patch_queue(struct flw_assess_queue **out, const struct flw_assessment *a)
-{
-	struct queue_run q;
-	struct flw_assess_queue *res = NULL;
-	size_t nr = a->n_rels ? a->n_rels : 1;
-	size_t i;
-	int rc = FLW_ENOMEM;
-
-	memset(&q, 0, sizeof(q));
-	q.a = a;
-	q.pairs = flw_calloc(nr, sizeof(*q.pairs));
-	q.n_pairs = flw_calloc(nr, sizeof(*q.n_pairs));
-	q.order = flw_calloc(nr, sizeof(*q.order));
-	q.pos = flw_calloc(nr, sizeof(*q.pos));
-	q.line_end = flw_calloc(nr, sizeof(*q.line_end));
-	q.patch = flw_calloc(nr, sizeof(*q.patch));
-	res = flw_calloc(1, sizeof(*res));
-	if (!q.pairs || !q.n_pairs || !q.order || !q.pos || !q.line_end || !q.patch || !res)
-		goto out;
-	if ((rc = queue_scan(&q)) != 0 || (rc = queue_build(&q, res)) != 0)
-		goto out;
-	*out = res;
-	res = NULL;
-out:
-	flw_assess_queue_free(res);
-	for (i = 0; q.pairs && i < a->n_rels; i++)
-		flw_free(q.pairs[i]);
-	flw_free(q.pairs);
-	flw_free(q.n_pairs);
-	flw_free(q.order);
-	flw_free(q.pos);
-	flw_free(q.line_end);
-	flw_free(q.patch);
-	flw_free(q.fixes);
-	map_done(&q.fix_map);
-	return rc;
-}
-
-void flw_assess_queue_free(struct flw_assess_queue *q)
-{
-	if (!q)
-		return;
-	flw_free(q->patches);
-	flw_free(q->fix_store);
-	flw_free(q);
 }

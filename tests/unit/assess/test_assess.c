@@ -629,6 +629,336 @@ static void test_bad_input(void **state)
 	flw_vuln_db_free(db);
 }
 
+/* device d's findings of a as the store would give them back: priors pr[] with lifecycles
+ * lives[] (strings borrowed from a); returns how many */
+static size_t priors_of(const struct flw_assessment *a, size_t d, struct flw_assess_prior *pr,
+                        struct flw_finding_life *lives, size_t cap)
+{
+	const struct flw_assess_device_result *dr = flw_assessment_device(a, d);
+	size_t k;
+
+	assert_true(dr->n <= cap);
+	for (k = 0; k < dr->n; k++) {
+		const struct flw_assess_finding *f = finding_at(a, dr->first + k);
+		const struct flw_assess_hit *h = flw_assessment_hit(a, f->hit);
+		struct flw_finding_life *l = &lives[k];
+
+		memset(l, 0, sizeof(*l));
+		l->state = (enum flw_finding_state)f->state;
+		l->first_seen_ms = f->first_seen_ms;
+		l->opened_ms = f->opened_ms;
+		l->fixed_ms = f->fixed_ms;
+		l->updated_ms = f->updated_ms;
+		l->reopen_count = f->reopen_count;
+		l->accept_expiry_ms = f->accept_expiry_ms;
+		pr[k] = (struct flw_assess_prior){ h->cve_id, h->component_name, l };
+	}
+	return dr->n;
+}
+
+/* the lifecycle of (cve, comp) among lives[0..n) of pr */
+static struct flw_finding_life *prior_life_of(struct flw_assess_prior *pr,
+                                              struct flw_finding_life *lives, size_t n,
+                                              const char *cve, const char *comp)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (strcmp(pr[k].cve_id, cve) == 0 && strcmp(pr[k].component, comp) == 0)
+			return &lives[k];
+	fail_msg("no prior %s %s", cve, comp);
+	return NULL;
+}
+
+/* every open finding with a fix release is in that release's patch queue entry */
+static void check_fix_in_queue(const struct flw_assessment *a)
+{
+	struct flw_assess_queue *q = NULL;
+	size_t i;
+
+	assert_int_equal(flw_assess_patch_queue(&q, a), 0);
+	for (i = 0; i < flw_assessment_finding_count(a); i++) {
+		const struct flw_assess_finding *f = finding_at(a, i);
+		const struct flw_assess_hit *h = flw_assessment_hit(a, f->hit);
+		int found = 0;
+		size_t p;
+		size_t k;
+
+		if (f->state != FLW_FINDING_OPEN || f->fix_release == NONE32)
+			continue;
+		for (p = 0; p < q->n; p++)
+			for (k = 0;
+			     q->patches[p].release == f->fix_release && k < q->patches[p].n_fixes;
+			     k++)
+				found |= strcmp(q->patches[p].fixes[k].cve_id, h->cve_id) == 0 &&
+				         strcmp(q->patches[p].fixes[k].component_name,
+				                h->component_name) == 0;
+		assert_true(found);
+	}
+	flw_assess_queue_free(q);
+}
+
+static void test_fix_release(void **state)
+{
+	struct flw_vuln_db *db = NULL;
+	struct flw_vuln_index *idx = NULL;
+	struct flw_assess_device devs[4];
+	struct flw_finding_life life;
+	struct flw_assess_prior pr;
+	struct flw_assess_input in;
+	struct flw_assessment *a1, *a2, *a3;
+	const struct flw_assess_finding *f;
+	size_t d;
+	size_t i;
+
+	(void)state;
+	db_load(&db, &idx, NULL, 0);
+	devs[0] = dev("on-1.0", 0);
+	devs[1] = dev("on-1.2", 2);
+	devs[2] = dev("ax21", 3);
+	devs[2].hardware_cpe = "cpe:2.3:h:tp-link:archer_ax21:-:*:*:*:*:*:*:*";
+	in = input(db, idx, devs, 3, T0);
+	a1 = run(&in, NULL, NULL, 0);
+	/* busybox 1.35.0 (CVE-2022-30065) is on 1.0 and still on 1.1; 1.2 has 1.35.1 */
+	f = find(a1, 0, "CVE-2022-30065", "busybox");
+	assert_non_null(f);
+	assert_int_equal(f->fix_release, 2);
+	assert_true(f->fix_available_ms == 3 * DAY);
+	/* openssl 1.0.2zf (CVE-2023-0286) is fixed by 1.1 already */
+	f = find(a1, 0, "CVE-2023-0286", "openssl");
+	assert_int_equal(f->fix_release, 1);
+	assert_true(f->fix_available_ms == 2 * DAY);
+	/* no newer fix: the newest release of its line, a line of one release */
+	for (d = 1; d < 3; d++) {
+		const struct flw_assess_device_result *dr = flw_assessment_device(a1, d);
+
+		assert_true(dr->n > 0);
+		for (i = dr->first; i < dr->first + dr->n; i++) {
+			f = finding_at(a1, i);
+			assert_int_equal(f->fix_release, NONE32);
+			assert_true(f->fix_available_ms == 0);
+		}
+	}
+	check_fix_in_queue(a1);
+	/* the device moves to 1.2: its 1.0 findings are fixed, each by its vendor fix */
+	devs[0].release = 2;
+	in.now_ms = T0 + DAY;
+	a2 = run(&in, a1, NULL, 0);
+	f = find(a2, 0, "CVE-2022-30065", "busybox");
+	assert_int_equal(f->state, FLW_FINDING_FIXED);
+	assert_int_equal(f->change, FLW_ASSESS_FIXED_NOW);
+	assert_int_equal(f->fix_release, 2);
+	assert_true(f->fix_available_ms == 3 * DAY);
+	f = find(a2, 0, "CVE-2023-0286", "openssl");
+	assert_int_equal(f->state, FLW_FINDING_FIXED);
+	assert_int_equal(f->fix_release, 1);
+	assert_true(f->fix_available_ms == 2 * DAY);
+	/* history keeps it */
+	in.now_ms = T0 + 2 * DAY;
+	a3 = run(&in, a2, NULL, 0);
+	f = find(a3, 0, "CVE-2022-30065", "busybox");
+	assert_int_equal(f->change, FLW_ASSESS_HISTORY);
+	assert_int_equal(f->fix_release, 2);
+	flw_assessment_free(a1);
+	flw_assessment_free(a2);
+	flw_assessment_free(a3);
+	/* a prior from the store (the release it was open on is unknown): the release the
+	 * device runs now */
+	flw_finding_init(&life, T0 - 10 * DAY);
+	pr = (struct flw_assess_prior){ "CVE-2022-30065", "busybox", &life };
+	devs[3] = dev("from-store", 2);
+	devs[3].priors = &pr;
+	devs[3].n_priors = 1;
+	in = input(db, idx, &devs[3], 1, T0);
+	a1 = run(&in, NULL, NULL, 0);
+	f = find(a1, 0, "CVE-2022-30065", "busybox");
+	assert_int_equal(f->change, FLW_ASSESS_FIXED_NOW);
+	assert_int_equal(f->fix_release, 2);
+	assert_true(f->fix_available_ms == 3 * DAY);
+	flw_assessment_free(a1);
+	flw_vuln_index_free(idx);
+	flw_vuln_db_free(db);
+}
+
+static void test_priors_override(void **state)
+{
+	struct flw_vuln_db *db = NULL;
+	struct flw_vuln_index *idx = NULL;
+	struct flw_assess_prior pr[64];
+	struct flw_finding_life lives[64];
+	struct flw_finding_event_data accept = { FLW_FINDING_EV_ACCEPT, T0 + DAY / 2, "mitigated",
+		                                 "alice", T0 + 10 * DAY };
+	struct flw_finding_event_data revoke = { FLW_FINDING_EV_REVOKE, T0 + 6 * DAY, NULL, NULL,
+		                                 0 };
+	struct flw_assess_device d = dev("d", 0);
+	struct flw_assess_input in;
+	struct flw_assessment *a1, *a2, *a3, *a4, *a5;
+	const struct flw_assess_finding *f;
+	size_t n;
+
+	(void)state;
+	db_load(&db, &idx, NULL, 0);
+	in = input(db, idx, &d, 1, T0);
+	a1 = run(&in, NULL, NULL, 0);
+	n = priors_of(a1, 0, pr, lives, FLW_ARRAY_SIZE(pr));
+	assert_int_equal(flw_finding_apply(prior_life_of(pr, lives, n, "CVE-2023-0286", "openssl"),
+	                                   &accept, NULL),
+	                 0);
+	d.priors = pr;
+	d.n_priors = n;
+	/* without the flag the device's findings in prev win: the priors are ignored */
+	in.now_ms = T0 + DAY;
+	a2 = run(&in, a1, NULL, 0);
+	f = find(a2, 0, "CVE-2023-0286", "openssl");
+	assert_int_equal(f->state, FLW_FINDING_OPEN);
+	assert_int_equal(flw_assessment_stats(a2)->accepted, 0);
+	/* with it the given priors replace prev's: the acceptance holds, the rest goes on */
+	d.priors_override = 1;
+	a3 = run(&in, a1, NULL, 0);
+	f = find(a3, 0, "CVE-2023-0286", "openssl");
+	assert_int_equal(f->state, FLW_FINDING_ACCEPTED);
+	assert_int_equal(f->change, FLW_ASSESS_STILL);
+	assert_true(f->accept_expiry_ms == T0 + 10 * DAY);
+	assert_true(f->first_seen_ms == T0);
+	assert_true(f->due_ms == T0 + 30 * DAY);
+	assert_false(f->overdue);
+	f = find(a3, 0, "CVE-2022-30065", "busybox");
+	assert_int_equal(f->state, FLW_FINDING_OPEN);
+	assert_int_equal(f->change, FLW_ASSESS_STILL);
+	assert_true(f->first_seen_ms == T0);
+	assert_int_equal(flw_assessment_stats(a3)->accepted, 1);
+	assert_int_equal(flw_assessment_device(a3, 0)->n_open,
+	                 flw_assessment_device(a2, 0)->n_open - 1);
+	assert_int_equal(flw_assessment_device(a3, 0)->n, flw_assessment_device(a2, 0)->n);
+	/* later runs carry the acceptance without the flag, until it expires */
+	d.priors_override = 0;
+	in.now_ms = T0 + 5 * DAY;
+	a4 = run(&in, a3, NULL, 0);
+	assert_int_equal(find(a4, 0, "CVE-2023-0286", "openssl")->state, FLW_FINDING_ACCEPTED);
+	in.now_ms = T0 + 11 * DAY;
+	a5 = run(&in, a4, NULL, 0);
+	f = find(a5, 0, "CVE-2023-0286", "openssl");
+	assert_int_equal(f->state, FLW_FINDING_OPEN);
+	assert_int_equal(f->change, FLW_ASSESS_REOPENED);
+	assert_int_equal(f->reopen_count, 1);
+	assert_true(f->opened_ms == T0 + 10 * DAY);
+	assert_true(f->accept_expiry_ms == 0);
+	flw_assessment_free(a5);
+	/* a revocation: the store's lifecycle, open again, replaces prev's acceptance */
+	n = priors_of(a4, 0, pr, lives, FLW_ARRAY_SIZE(pr));
+	assert_int_equal(flw_finding_apply(prior_life_of(pr, lives, n, "CVE-2023-0286", "openssl"),
+	                                   &revoke, NULL),
+	                 0);
+	d.priors_override = 1;
+	d.n_priors = n;
+	in.now_ms = T0 + 6 * DAY;
+	a5 = run(&in, a4, NULL, 0);
+	f = find(a5, 0, "CVE-2023-0286", "openssl");
+	assert_int_equal(f->state, FLW_FINDING_OPEN);
+	assert_int_equal(f->reopen_count, 1);
+	assert_true(f->opened_ms == T0 + 6 * DAY);
+	assert_int_equal(flw_assessment_stats(a5)->accepted, 0);
+	flw_assessment_free(a5);
+	/* the given priors are the whole history: a finding they lack is new again */
+	d.priors = &pr[prior_life_of(pr, lives, n, "CVE-2023-0286", "openssl") - lives];
+	d.n_priors = 1;
+	a5 = run(&in, a4, NULL, 0);
+	assert_true(find(a5, 0, "CVE-2023-0286", "openssl")->first_seen_ms == T0);
+	f = find(a5, 0, "CVE-2022-30065", "busybox");
+	assert_int_equal(f->change, FLW_ASSESS_NEW);
+	assert_true(f->first_seen_ms == T0 + 6 * DAY);
+	flw_assessment_free(a1);
+	flw_assessment_free(a2);
+	flw_assessment_free(a3);
+	flw_assessment_free(a4);
+	flw_assessment_free(a5);
+	flw_vuln_index_free(idx);
+	flw_vuln_db_free(db);
+}
+
+static void test_findings_range(void **state)
+{
+	struct flw_vuln_db *db = NULL;
+	struct flw_vuln_index *idx = NULL;
+	struct flw_assess_device devs[5];
+	struct flw_assess_finding *all;
+	struct flw_assess_finding one;
+	struct flw_assess_input in;
+	struct flw_assessment *a;
+	size_t n;
+	size_t i;
+
+	(void)state;
+	db_load(&db, &idx, NULL, 0);
+	devs[0] = dev("a", 0);
+	devs[1] = dev("b", 3); /* ax21 without hardware */
+	devs[2] = dev("c", 1);
+	devs[3] = dev("d", 2);
+	devs[3].extra = rel_old;
+	devs[3].n_extra = 1;
+	devs[4] = dev("e", 0);
+	in = input(db, idx, devs, 5, T0);
+	a = run(&in, NULL, NULL, 0);
+	n = flw_assessment_finding_count(a);
+	all = flw_calloc(n, sizeof(*all));
+	assert_non_null(all);
+	assert_int_equal(flw_assessment_findings_get(a, 0, n, all), 0);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(flw_assessment_finding_get(a, i, &one), 0);
+		assert_memory_equal(&one, &all[i], sizeof(one));
+	}
+	/* a range across devices, from the middle of one */
+	assert_int_equal(flw_assessment_findings_get(a, 3, n - 4, all), 0);
+	assert_int_equal(flw_assessment_finding_get(a, 3, &one), 0);
+	assert_memory_equal(&one, &all[0], sizeof(one));
+	assert_int_equal(flw_assessment_findings_get(a, n, 0, all), 0);
+	assert_int_equal(flw_assessment_findings_get(a, n - 1, 2, all), FLW_EINVAL);
+	assert_int_equal(flw_assessment_findings_get(a, n + 1, 0, all), FLW_EINVAL);
+	assert_int_equal(flw_assessment_finding_get(a, n, &one), FLW_EINVAL);
+	/* the extra component's hits come after the group's, each finding names its device */
+	for (i = 0; i < 5; i++) {
+		const struct flw_assess_device_result *dr = flw_assessment_device(a, i);
+		size_t k;
+
+		for (k = dr->first; k < dr->first + dr->n; k++)
+			assert_int_equal(finding_at(a, k)->device, i);
+	}
+	assert_non_null(find(a, 3, "CVE-2023-0286", "openssl"));
+	flw_free(all);
+	flw_assessment_free(a);
+	flw_vuln_index_free(idx);
+	flw_vuln_db_free(db);
+}
+
+static void test_policy_copied(void **state)
+{
+	struct flw_vuln_db *db = NULL;
+	struct flw_vuln_index *idx = NULL;
+	struct flw_risk_policy local = policy;
+	struct flw_assess_device d = dev("d", 0);
+	struct flw_assess_input in;
+	struct flw_assessment *a;
+	struct flw_assessment *b;
+	const struct flw_assess_finding *f;
+
+	(void)state;
+	db_load(&db, &idx, NULL, 0);
+	d.class_name = FLW_RISK_CLASS_SAFETY;
+	in = input(db, idx, &d, 1, T0);
+	in.policy = &local;
+	a = run(&in, NULL, NULL, 0);
+	in.now_ms = T0 + DAY;
+	b = run(&in, a, NULL, 0);
+	memset(&local, 0xa5, sizeof(local)); /* the caller's policy is gone */
+	f = find(b, 0, "CVE-2023-0286", "openssl");
+	assert_string_equal(flw_assessment_risk(b, f->risk)->cls->name, FLW_RISK_CLASS_SAFETY);
+	assert_true(f->due_ms == T0 + 7 * DAY); /* from first seen, safety-critical days */
+	flw_assessment_free(a);
+	flw_assessment_free(b);
+	flw_vuln_index_free(idx);
+	flw_vuln_db_free(db);
+}
+
 /* ---- allocation failures -------------------------------------------------------------- */
 
 struct torture {
@@ -694,6 +1024,10 @@ int main(void)
 		cmocka_unit_test(test_risk_per_class),
 		cmocka_unit_test(test_incremental),
 		cmocka_unit_test(test_priors_from_store),
+		cmocka_unit_test(test_fix_release),
+		cmocka_unit_test(test_priors_override),
+		cmocka_unit_test(test_findings_range),
+		cmocka_unit_test(test_policy_copied),
 		cmocka_unit_test(test_patch_queue),
 		cmocka_unit_test(test_eol),
 		cmocka_unit_test(test_bad_input),

@@ -1295,6 +1295,8 @@ static void test_alloc_failures(void **state)
 		flw_test_rmrf(shm);
 }
 
+int flw_test_store_vuln(void); /* test_store_vuln.c */
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1321,5 +1323,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+
+	return failed + flw_test_store_vuln();
 }
