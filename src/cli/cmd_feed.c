@@ -1,7 +1,7 @@
 /* src/cli/cmd_feed.c - `fleetward feed import|list`, `fleetward vuln show`
  *
- * feed import, per file: (1) the kind, from --kind or sniffed from the first bytes by the rules
- * of sniff_kind() below; (2) a local parse pass with the library's own importer (feed.h) into a
+ * feed import, per file: (1) the kind, from --kind or told from the first bytes by the server's
+ * own rules (flw_vulnsvc_sniff); (2) a local parse pass with the library's own importer (feed.h) into a
  * throw-away record set, with progress on stderr (bytes, records, malformed, records/s) and the
  * malformed records by CVE id and reason; a file the parser refuses as a whole (wrong kind,
  * truncated, over a limit) is not uploaded; (3) the upload, streamed from the file
@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -24,9 +23,9 @@
 #include "fleetward/error.h"
 #include "fleetward/feed.h"
 #include "fleetward/json.h"
+#include "server/vulnsvc.h"
 
-#define FEED_SNIFF_BYTES   ((size_t)64 << 10) /* the first bytes the kind is told from */
-#define FEED_SHOW_ERRORS   20                 /* malformed records printed per file */
+#define FEED_SHOW_ERRORS   20           /* malformed records printed per file */
 #define FEED_STALL_SECONDS 1800L        /* the server imports and re-assesses before it answers */
 #define FEED_DRAW_NS       100000000LL  /* terminal progress: at most every 0.1 s */
 #define FEED_LINE_NS       5000000000LL /* no terminal: a progress line every 5 s */
@@ -63,67 +62,11 @@ static const struct feed_kind *kind_by_name(const char *s)
 }
 
 /* ---- telling the kind from the first bytes -------------------------------------------------- */
-static int has(const unsigned char *p, size_t n, const char *needle)
-{
-	return memmem(p, n, needle, strlen(needle)) != NULL;
-}
-
-/* 1 when the first line of p is one whole JSON object on its own (JSON lines), or runs past
- * the sniffed bytes (a record on one line longer than FEED_SNIFF_BYTES) */
-static int first_line_is_record(const unsigned char *p, size_t n, int truncated)
-{
-	const unsigned char *nl = memchr(p, '\n', n);
-	json_t *v;
-	int ok;
-
-	if (!nl)
-		return truncated;
-	v = json_loadb((const char *)p, (size_t)(nl - p), 0, NULL);
-	ok = json_is_object(v);
-	json_decref(v);
-	return ok;
-}
-
-/*
- * The kind of a feed file from its first bytes (after a UTF-8 BOM and white space):
- *   "#" or "cve,"                             -> epss (comment line or header)
- *   "{" ... "catalogVersion"                   -> kev
- *   "{" ... "resultsPerPage" or "NVD_CVE"      -> nvd
- *   "{" ... "CVE_RECORD", first line a record  -> cve5-jsonl
- *   "{" ... "CVE_RECORD"                       -> cve5 (one record, pretty-printed)
- *   "{" ... "vulnerabilities"                  -> nvd
- * NULL when it cannot tell.
- */
-static const struct feed_kind *sniff_kind(const unsigned char *p, size_t n, int truncated)
-{
-	if (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) {
-		p += 3;
-		n -= 3;
-	}
-	while (n > 0 && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
-		p++;
-		n--;
-	}
-	if (n > 0 && p[0] == '#')
-		return kind_by_name("epss");
-	if (n >= 4 && strncasecmp((const char *)p, "cve,", 4) == 0)
-		return kind_by_name("epss");
-	if (n == 0 || p[0] != '{')
-		return NULL;
-	if (has(p, n, "\"catalogVersion\""))
-		return kind_by_name("kev");
-	if (has(p, n, "\"resultsPerPage\"") || has(p, n, "\"NVD_CVE\""))
-		return kind_by_name("nvd");
-	if (has(p, n, "\"CVE_RECORD\""))
-		return kind_by_name(first_line_is_record(p, n, truncated) ? "cve5-jsonl" : "cve5");
-	if (has(p, n, "\"vulnerabilities\""))
-		return kind_by_name("nvd");
-	return NULL;
-}
-
+/* The server's own rules (flw_vulnsvc_sniff, docs/PROTOCOL.md "Feed import"), so that a file is
+ * parsed here as what the server would take it for. */
 static int sniff_file(const struct cli_ctx *ctx, const char *file, const struct feed_kind **out)
 {
-	unsigned char *head = flw_malloc(FEED_SNIFF_BYTES);
+	unsigned char *head = flw_malloc(FLW_VULNSVC_SNIFF_BYTES);
 	FILE *f = NULL;
 	size_t n;
 	int rc = CLI_EXIT_FAIL;
@@ -135,12 +78,12 @@ static int sniff_file(const struct cli_ctx *ctx, const char *file, const struct 
 		rc = cli_fail(ctx, "cannot open '%s': %s", file, strerror(errno));
 		goto out;
 	}
-	n = fread(head, 1, FEED_SNIFF_BYTES, f);
+	n = fread(head, 1, FLW_VULNSVC_SNIFF_BYTES, f);
 	if (ferror(f)) {
 		rc = cli_fail(ctx, "cannot read '%s': %s", file, strerror(errno));
 		goto out;
 	}
-	*out = sniff_kind(head, n, n == FEED_SNIFF_BYTES);
+	*out = kind_by_name(flw_vulnsvc_sniff(head, n, n < FLW_VULNSVC_SNIFF_BYTES));
 	if (!*out) {
 		rc = cli_fail(ctx, "'%s': cannot tell the kind of feed from its first bytes", file);
 		cli_hint("give it: --kind nvd, cve5, cve5-jsonl, kev or epss");
