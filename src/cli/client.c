@@ -67,7 +67,7 @@ static const struct {
 	  "'fleetward finding show DEVICE CVE' shows its state: a fixed finding needs no "
 	  "acceptance; an accepted one can be revoked first" },
 	{ "state", "/api/v1/findings/revoke", "only an accepted finding can be revoked" },
-	{ "not_ready", "/api/v1/reports",
+	{ "state", "/api/v1/reports",
 	  "no assessment yet: import feeds ('fleetward feed import') or run 'fleetward assess'" },
 };
 
@@ -375,6 +375,18 @@ int cli_api_raw(struct cli_ctx *ctx, const char *method, const char *path, const
 	int rc = perform(ctx, &rq, r);
 
 	return rc != 0 ? rc : finish(ctx, r, hint_404);
+}
+
+int cli_api_get_text(struct cli_ctx *ctx, const char *path, struct cli_resp *r)
+{
+	struct request rq = { "GET", path, NULL, 0, NULL, 0, NULL, 0 };
+	int rc = perform(ctx, &rq, r);
+
+	if (rc != 0)
+		return rc;
+	if (r->status < 200 || r->status > 299)
+		return cli_api_error(ctx, r, NULL);
+	return 0;
 }
 
 int cli_api(struct cli_ctx *ctx, const char *method, const char *path, const json_t *body,

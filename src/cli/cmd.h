@@ -142,6 +142,8 @@ int cli_api_upload(struct cli_ctx *ctx, const char *path, const char *file, cons
  * error answer r->body still holds the server's bytes. */
 int cli_api_post_file(struct cli_ctx *ctx, const char *path, const char *file, const char *label,
                       long stall, struct cli_resp *r);
+/* GET path and keep the answer's bytes as they are (not JSON: ?format=csv); errors as cli_api */
+int cli_api_get_text(struct cli_ctx *ctx, const char *path, struct cli_resp *r);
 /* Print an API error answer (code, message, field, hint) for r; returns CLI_EXIT_FAIL. */
 int cli_api_error(const struct cli_ctx *ctx, const struct cli_resp *r, const char *hint_404);
 /* URL-escape one path component or query value; new string (flw_free) or NULL */
@@ -193,14 +195,14 @@ int cli_print_items(const struct cli_ctx *ctx, const json_t *items, const struct
 /* "key: value" lines for an object (cols pick and format the fields) */
 void cli_print_fields(const struct cli_ctx *ctx, const json_t *obj, const struct cli_col *cols,
                       size_t ncols);
-/* CSV (RFC 4180 quoting, LF line ends) of an array of API objects: a header row of the column keys ("a.b" ->
- * "a_b"), then one row per item with exact values: numbers as the API sent them, times as
- * "YYYY-MM-DDTHH:MM:SSZ", lists joined with ";", null as an empty field. Fields holding a
- * comma, a quote, CR or LF are quoted, quotes doubled. */
+/* CSV of an array of API objects in the conventions of the server's report CSV (PROTOCOL.md
+ * "Reports"): a header row of the column keys ("a.b" -> "a_b"), then one row per item: numbers
+ * and times (Unix seconds) as the API sent them, lists joined with "; " ({code, text} objects
+ * as "code: text", or the column's member), null as an empty field; RFC 4180 quoting (a comma,
+ * quote, CR or LF quotes the field, quotes doubled), a text starting with = + - @ or TAB gets a
+ * leading "'"; lines end in LF. */
 int cli_print_csv(const struct cli_ctx *ctx, const json_t *items, const struct cli_col *cols,
                   size_t ncols);
-/* One CSV field to f (quoted when needed), without the separator */
-void cli_csv_field(FILE *f, const char *s, size_t len);
 /* --json: the API's bytes, unchanged, newline-terminated */
 void cli_print_raw(const struct cli_resp *r);
 /* Listing helper: GET path; --json prints it raw, else items (or the object at items_key) as a

@@ -52,7 +52,7 @@ static const struct cli_col finding_csv_cols[] = {
 	{ "", "confidence", CLI_COL_STR },
 	{ "", "fix_release", CLI_COL_STR },
 	{ "", "fix_available", CLI_COL_STR },
-	{ "", "reasons", CLI_COL_LIST, "code" },
+	{ "", "reasons", CLI_COL_LIST },
 	{ "", "accept.approver", CLI_COL_STR },
 	{ "", "accept.expires", CLI_COL_DATE },
 	{ "", "accept.reason", CLI_COL_STR },

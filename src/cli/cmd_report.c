@@ -1,11 +1,10 @@
 /* src/cli/cmd_report.c - `fleetward report NAME`, `fleetward assess`, `fleetward assessment`
  *
- * Reports come from GET /api/v1/reports/{name} (docs/PROTOCOL.md "Vulnerabilities"). Each row
- * of the table below is one report: how it is printed for people (durations in days with one
- * decimal, shares in percent, an incomplete inventory as a WARNING line) and which of its lists
- * --csv writes, with which columns. The CSV is rendered here from the JSON answer (output.c,
- * RFC 4180 quoting), so it holds exactly the values --json shows; a report without a list
- * (summary) is written as "key,value" rows.
+ * Reports come from GET /api/v1/reports/{name} (docs/PROTOCOL.md "Reports"). Each row of the
+ * table below is one report and how it is printed for people: durations in days with one
+ * decimal, shares in percent, an incomplete inventory as a WARNING line. --json prints the
+ * server's answer and --csv the server's own CSV of it (?format=csv: one definition of the
+ * columns, in PROTOCOL.md), both unchanged.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -17,16 +16,14 @@
 #include "fleetward/alloc.h"
 #include "fleetward/buf.h"
 
-#define CLI_QUERY_MAX 512
+#define CLI_QUERY_MAX   512
+#define CLI_REPORT_ROWS 100000 /* --csv asks for the whole list (the server's maximum) */
 
 typedef void (*report_print_fn)(const struct cli_ctx *ctx, const json_t *rep);
 
 struct report {
 	const char *name;
 	report_print_fn print;
-	const char *list; /* --csv: the key of the list written; NULL: key,value rows */
-	const struct cli_col *cols;
-	size_t ncols;
 };
 
 /* ---- helpers ------------------------------------------------------------------------------ */
@@ -120,28 +117,6 @@ static const struct cli_col mttp_cols[] = {
 	{ "TTP P90 d", "ttp.p90_days", CLI_COL_DAYS },
 	{ "VENDOR MEDIAN d", "vendor.median_days", CLI_COL_DAYS },
 	{ "OPERATOR MEDIAN d", "operator.median_days", CLI_COL_DAYS },
-};
-
-static const struct cli_col mttp_csv_cols[] = {
-	{ "", "class", CLI_COL_STR },
-	{ "", "severity", CLI_COL_STR },
-	{ "", "findings", CLI_COL_STR },
-	{ "", "open", CLI_COL_STR },
-	{ "", "ttp.n", CLI_COL_STR },
-	{ "", "ttp.censored", CLI_COL_STR },
-	{ "", "ttp.mean_days", CLI_COL_STR },
-	{ "", "ttp.median_days", CLI_COL_STR },
-	{ "", "ttp.p90_days", CLI_COL_STR },
-	{ "", "vendor.n", CLI_COL_STR },
-	{ "", "vendor.censored", CLI_COL_STR },
-	{ "", "vendor.mean_days", CLI_COL_STR },
-	{ "", "vendor.median_days", CLI_COL_STR },
-	{ "", "vendor.p90_days", CLI_COL_STR },
-	{ "", "operator.n", CLI_COL_STR },
-	{ "", "operator.censored", CLI_COL_STR },
-	{ "", "operator.mean_days", CLI_COL_STR },
-	{ "", "operator.median_days", CLI_COL_STR },
-	{ "", "operator.p90_days", CLI_COL_STR },
 };
 
 static void print_dist(const char *what, const json_t *d)
@@ -289,16 +264,6 @@ static const struct cli_col eol_cols[] = {
 	{ "WORST", "worst", CLI_COL_STR },
 	{ "ACTION", "action", CLI_COL_STR },
 };
-static const struct cli_col eol_csv_cols[] = {
-	{ "", "device", CLI_COL_STR },
-	{ "", "hwid", CLI_COL_STR },
-	{ "", "support_end", CLI_COL_STR },
-	{ "", "open", CLI_COL_STR },
-	{ "", "worst", CLI_COL_STR },
-	{ "", "action", CLI_COL_STR },
-	{ "", "reasons", CLI_COL_LIST, "text" },
-};
-
 static void print_eol(const struct cli_ctx *ctx, const json_t *rep)
 {
 	const json_t *items = json_object_get(rep, "items");
@@ -326,85 +291,16 @@ static void print_eol(const struct cli_ctx *ctx, const json_t *rep)
 	}
 }
 
-static const struct cli_col queue_csv_cols[] = {
-	{ "", "release", CLI_COL_STR },  { "", "devices", CLI_COL_STR },
-	{ "", "findings", CLI_COL_STR }, { "", "decision", CLI_COL_STR },
-	{ "", "score", CLI_COL_STR },    { "", "fixes", CLI_COL_LIST, "cve" },
-};
-static const struct cli_col deadline_csv_cols[] = {
-	{ "", "device", CLI_COL_STR },       { "", "cve", CLI_COL_STR },
-	{ "", "component", CLI_COL_STR },    { "", "decision", CLI_COL_STR },
-	{ "", "score", CLI_COL_STR },        { "", "due", CLI_COL_DATE },
-	{ "", "days_overdue", CLI_COL_STR },
-};
-static const struct cli_col kev_csv_cols[] = {
-	{ "", "cve", CLI_COL_STR },        { "", "published", CLI_COL_DATE },
-	{ "", "kev_added", CLI_COL_DATE }, { "", "days", CLI_COL_STR },
-	{ "", "devices", CLI_COL_STR },
-};
-
-#define COLS(c) c, FLW_ARRAY_SIZE(c)
 static const struct report reports[] = {
-	{ "summary", print_summary, NULL, NULL, 0 },
-	{ "mttp", print_mttp, "groups", COLS(mttp_csv_cols) },
-	{ "deadlines", print_deadlines, "items", COLS(deadline_csv_cols) },
-	{ "completeness", print_completeness, "items", COLS(completeness_cols) },
-	{ "update-channel", print_update_channel, "items", COLS(channel_cols) },
-	{ "kev-exposure", print_kev, "items", COLS(kev_csv_cols) },
-	{ "patch-queue", print_patch_queue, "items", COLS(queue_csv_cols) },
-	{ "eol", print_eol, "items", COLS(eol_csv_cols) },
+	{ "summary", print_summary },
+	{ "mttp", print_mttp },
+	{ "deadlines", print_deadlines },
+	{ "completeness", print_completeness },
+	{ "update-channel", print_update_channel },
+	{ "kev-exposure", print_kev },
+	{ "patch-queue", print_patch_queue },
+	{ "eol", print_eol },
 };
-#undef COLS
-
-/* ---- CSV of a report without a list: "key,value" rows, nested keys joined with "." -------- */
-static void truncate_key(struct flw_buf *key, size_t len)
-{
-	key->len = len;
-	if (key->data)
-		key->data[len] = '\0';
-}
-
-static int flatten(json_t *rows, struct flw_buf *key, const json_t *v)
-{
-	size_t len = key->len;
-	const char *k;
-	json_t *m;
-
-	if (!json_is_object(v))
-		return json_array_append_new(rows, json_pack("{s:s%, s:O}", "key",
-		                                             (const char *)key->data, key->len,
-		                                             "value", (json_t *)v));
-	json_object_foreach((json_t *)v, k, m)
-	{
-		truncate_key(key, len);
-		if ((len > 0 && flw_buf_puts(key, ".") != 0) || flw_buf_puts(key, k) != 0 ||
-		    flatten(rows, key, m) != 0)
-			return -1;
-	}
-	truncate_key(key, len);
-	return 0;
-}
-
-static int print_report_csv(const struct cli_ctx *ctx, const struct report *rp, const json_t *rep)
-{
-	static const struct cli_col kv_cols[] = { { "", "key", CLI_COL_STR },
-		                                  { "", "value", CLI_COL_STR } };
-	struct flw_buf key;
-	json_t *rows;
-	int rc;
-
-	if (rp->list)
-		return cli_print_csv(ctx, json_object_get(rep, rp->list), rp->cols, rp->ncols);
-	rows = json_array();
-	flw_buf_init(&key, CLI_QUERY_MAX);
-	if (!rows || flatten(rows, &key, rep) != 0)
-		rc = cli_fail(ctx, "out of memory");
-	else
-		rc = cli_print_csv(ctx, rows, kv_cols, FLW_ARRAY_SIZE(kv_cols));
-	flw_buf_free(&key);
-	json_decref(rows);
-	return rc;
-}
 
 /* ---- the command ------------------------------------------------------------------------- */
 static const struct report *report_by_name(const char *name)
@@ -417,8 +313,21 @@ static const struct report *report_by_name(const char *name)
 	return NULL;
 }
 
-/* ?period=SECONDS&min_share=X from --period and --min-share (only when given) */
-static int report_query(struct cli_ctx *ctx, const struct report *rp, struct flw_buf *q)
+static void print_report(const struct cli_ctx *ctx, const struct report *rp, const json_t *rep)
+{
+	const json_t *items = json_object_get(rep, "items");
+	const json_t *total = json_object_get(rep, "total");
+
+	rp->print(ctx, rep);
+	if (json_is_integer(total) && json_is_array(items) &&
+	    (size_t)json_integer_value(total) > json_array_size(items) && fflush(stdout) == 0)
+		fprintf(stderr, "(%zu of %" JSON_INTEGER_FORMAT " shown; --csv lists all)\n",
+		        json_array_size(items), json_integer_value(total));
+}
+
+/* ?period=SECONDS&min_share=X from --period and --min-share (only when given); csv: the
+ * server's CSV of the whole list */
+static int report_query(struct cli_ctx *ctx, const struct report *rp, int csv, struct flw_buf *q)
 {
 	const char *period = cli_opt_str(ctx, "period");
 	const char *min = cli_opt_str(ctx, "min-share");
@@ -438,10 +347,12 @@ static int report_query(struct cli_ctx *ctx, const struct report *rp, struct flw
 			                 "not '%.32s'",
 			                 min);
 	}
-	if (flw_buf_printf(q, "/api/v1/reports/%s", rp->name) != 0 ||
-	    (period && flw_buf_printf(q, "?period=%" PRId64, secs) != 0) ||
-	    (min && flw_buf_printf(q, "%cmin_share=%s", period ? '&' : '?', min) != 0))
+	if (flw_buf_printf(q, "/api/v1/reports/%s?", rp->name) != 0 ||
+	    (period && flw_buf_printf(q, "period=%" PRId64 "&", secs) != 0) ||
+	    (min && flw_buf_printf(q, "min_share=%s&", min) != 0) ||
+	    (csv && flw_buf_printf(q, "format=csv&limit=%d&", CLI_REPORT_ROWS) != 0))
 		return cli_fail(ctx, "out of memory");
+	q->data[--q->len] = '\0'; /* the last '&' or the '?' */
 	return 0;
 }
 
@@ -465,19 +376,23 @@ int cli_cmd_report(struct cli_ctx *ctx)
 		rc = cli_usage(ctx, "give --json or --csv, not both");
 		goto out;
 	}
-	if ((rc = report_query(ctx, rp, &q)) != 0)
+	if ((rc = report_query(ctx, rp, csv, &q)) != 0)
 		goto out;
+	if (csv) {
+		rc = cli_api_get_text(ctx, flw_buf_cstr(&q), &r);
+		if (rc == 0)
+			fwrite(r.body.len ? (const void *)r.body.data : "", 1, r.body.len, stdout);
+		goto out;
+	}
 	rc = cli_api(ctx, "GET", flw_buf_cstr(&q), NULL, &r, NULL);
 	if (rc != 0)
 		goto out;
 	if (ctx->json)
 		cli_print_raw(&r);
-	else if (csv)
-		rc = print_report_csv(ctx, rp, r.json);
 	else if (!json_is_object(r.json))
 		rc = cli_fail(ctx, "the server's answer is not an object");
 	else
-		rp->print(ctx, r.json);
+		print_report(ctx, rp, r.json);
 out:
 	cli_resp_free(&r);
 	flw_buf_free(&q);

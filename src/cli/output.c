@@ -395,24 +395,25 @@ void cli_print_fields(const struct cli_ctx *ctx, const json_t *obj, const struct
 }
 
 /* ---- CSV --------------------------------------------------------------------------------- */
-void cli_csv_field(FILE *f, const char *s, size_t len)
+/* one field (quoted when needed); text: guard a leading = + - @ TAB, as the server's CSV does */
+static void csv_field(FILE *f, const char *s, size_t len, int text)
 {
 	int quote = 0;
 	size_t i;
 
 	for (i = 0; i < len && !quote; i++)
 		quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
-	if (!quote) {
-		fwrite(s, 1, len, f);
-		return;
-	}
-	fputc('"', f);
+	if (quote)
+		fputc('"', f);
+	if (text && len > 0 && strchr("=+-@\t", s[0]))
+		fputc('\'', f); /* a spreadsheet would read it as a formula */
 	for (i = 0; i < len; i++) {
 		if (s[i] == '"')
 			fputc('"', f);
 		fputc(s[i], f);
 	}
-	fputc('"', f);
+	if (quote)
+		fputc('"', f);
 }
 
 /* the shortest text that reads back as the same double */
@@ -427,8 +428,8 @@ static void fmt_real(double d, char *out, size_t n)
 	}
 }
 
-/* one value as exact CSV text (before quoting) appended to b */
-static int csv_scalar(struct flw_buf *b, const json_t *v, enum cli_col_fmt fmt)
+/* one value as CSV text (before quoting) appended to b */
+static int csv_scalar(struct flw_buf *b, const json_t *v)
 {
 	char tmp[64];
 
@@ -436,11 +437,11 @@ static int csv_scalar(struct flw_buf *b, const json_t *v, enum cli_col_fmt fmt)
 		return 0;
 	if (json_is_string(v))
 		return flw_buf_append(b, json_string_value(v), json_string_length(v));
-	if (json_is_integer(v) &&
-	    (fmt == CLI_COL_AGO || fmt == CLI_COL_DATE || fmt == CLI_COL_WHEN)) {
-		flw_tuf_time_format((time_t)json_integer_value(v), tmp);
-		return flw_buf_puts(b, tmp);
-	}
+	if (json_is_object(v) && json_is_string(json_object_get(v, "code")))
+		return flw_buf_printf(b, "%s: %s", json_string_value(json_object_get(v, "code")),
+		                      json_is_string(json_object_get(v, "text"))
+		                              ? json_string_value(json_object_get(v, "text"))
+		                              : "");
 	if (json_is_integer(v))
 		return flw_buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 	if (json_is_real(v)) {
@@ -457,25 +458,30 @@ static int csv_scalar(struct flw_buf *b, const json_t *v, enum cli_col_fmt fmt)
 	}
 }
 
-static int csv_value(struct flw_buf *b, const json_t *obj, const struct cli_col *col)
+/* a cell: lists joined with "; " (objects as "code: text", or their member); *text is set
+ * when the cell is text (strings, lists), not a number or a boolean */
+static int csv_value(struct flw_buf *b, const json_t *obj, const struct cli_col *col, int *text)
 {
 	const json_t *v = cli_json_path(obj, col->key);
 	size_t i;
 	int rc = 0;
 
-	if (json_is_array(v) && col->fmt == CLI_COL_COUNT)
+	*text = json_is_string(v) || json_is_array(v) || json_is_object(v);
+	if (json_is_array(v) && col->fmt == CLI_COL_COUNT) {
+		*text = 0;
 		return flw_buf_printf(b, "%zu", json_array_size(v));
-	if (!json_is_array(v) || col->fmt != CLI_COL_LIST)
-		return csv_scalar(b, v, col->fmt);
+	}
+	if (!json_is_array(v))
+		return csv_scalar(b, v);
 	for (i = 0; i < json_array_size(v) && rc == 0; i++) {
 		const json_t *it = json_array_get(v, i);
 
 		if (col->member && json_is_object(it))
 			it = json_object_get(it, col->member);
 		if (i > 0)
-			rc = flw_buf_puts(b, ";");
+			rc = flw_buf_puts(b, "; ");
 		if (rc == 0)
-			rc = csv_scalar(b, it, CLI_COL_STR);
+			rc = csv_scalar(b, it);
 	}
 	return rc;
 }
@@ -487,6 +493,7 @@ int cli_print_csv(const struct cli_ctx *ctx, const json_t *items, const struct c
 	size_t i;
 	size_t c;
 	size_t k;
+	int text = 0;
 	int rc = CLI_EXIT_OK;
 
 	if (!json_is_array(items))
@@ -499,19 +506,19 @@ int cli_print_csv(const struct cli_ctx *ctx, const json_t *items, const struct c
 			if (name[k] == '.')
 				name[k] = '_';
 		fputs(c ? "," : "", stdout);
-		cli_csv_field(stdout, name, strlen(name));
+		csv_field(stdout, name, strlen(name), 1);
 	}
 	fputc('\n', stdout);
 	flw_buf_init(&cell, CLI_RESP_MAX);
 	for (i = 0; i < json_array_size(items) && rc == CLI_EXIT_OK; i++) {
 		for (c = 0; c < ncols; c++) {
 			flw_buf_reset(&cell);
-			if (csv_value(&cell, json_array_get(items, i), &cols[c]) != 0) {
+			if (csv_value(&cell, json_array_get(items, i), &cols[c], &text) != 0) {
 				rc = cli_fail(ctx, "out of memory");
 				break;
 			}
 			fputs(c ? "," : "", stdout);
-			cli_csv_field(stdout, cell.len ? (const char *)cell.data : "", cell.len);
+			csv_field(stdout, cell.len ? (const char *)cell.data : "", cell.len, text);
 		}
 		fputc('\n', stdout);
 	}
