@@ -2,17 +2,20 @@
 # demo.sh BUILD_DIR - the whole update loop on this machine (what `make run` shows).
 #
 # Starts fleetwardd on 127.0.0.1:${FLW_DEMO_PORT:-8080} with the embedded SQLite store in
-# var/demo/, creates offline root and targets keys, signs a firmware release, starts five
-# fleetward-agents with file-backed A/B slots (one of them with a failing health check), rolls
-# the release onto them and shows the progress live. Then it leaves everything running and
-# prints what to type next; Ctrl-C stops every process it started (and only those).
-# FLW_DEMO_EXIT=1 (or no terminal) stops after the rollout instead of waiting.
+# var/demo/ (or $FLW_DEMO_DIR), creates offline root and targets keys, signs a firmware release
+# with its SBOM, starts five fleetward-agents with file-backed A/B slots (one of them with a
+# failing health check), rolls the release onto them and shows the progress live. Then, when the
+# vulnerability samples are at ../shared/vulndata, it imports the feeds and shows the findings
+# and the risk summary of the fleet. Then it leaves everything running and prints what to type
+# next; Ctrl-C stops every process it started (and only those).
+# FLW_DEMO_EXIT=1 (or no terminal) stops after the rollout and the reports instead of waiting.
 set -euo pipefail
 BUILD=$(cd "${1:-build/dev}" && pwd)
 cd "$(dirname "$0")/.."
 TOP=$(pwd)
 PORT=${FLW_DEMO_PORT:-8080}
-DEMO=$TOP/var/demo
+DEMO=${FLW_DEMO_DIR:-$TOP/var/demo}
+VULNDATA=$(cd "$TOP/../shared/vulndata" 2>/dev/null && pwd) || VULNDATA=$TOP/../shared/vulndata
 N_AGENTS=5
 PIDS=()
 B=$'\e[1m' N=$'\e[0m'
@@ -60,10 +63,27 @@ for v in 1.0.0 1.1.0; do
 done
 ls -l fw
 
-say "Signing release 1.1.0 offline with the targets key, then uploading it"
+# What 1.1.0 is built from (CycloneDX SBOM): versions with known CVEs in the sample feeds.
+cat >fw/cam-1.1.0.sbom.json <<'EOF'
+{"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
+ "metadata": {"component": {"type": "firmware", "name": "FleetOS", "version": "1.1.0"}},
+ "components": [
+  {"type": "application", "name": "busybox", "version": "1.35.0",
+   "cpe": "cpe:2.3:a:busybox:busybox:1.35.0:*:*:*:*:*:*:*"},
+  {"type": "library", "name": "openssl", "version": "3.0.6",
+   "cpe": "cpe:2.3:a:openssl:openssl:3.0.6:*:*:*:*:*:*:*"},
+  {"type": "application", "name": "dnsmasq", "version": "2.89",
+   "cpe": "cpe:2.3:a:thekelleys:dnsmasq:2.89:*:*:*:*:*:*:*"},
+  {"type": "application", "name": "dropbear", "version": "2016.72",
+   "cpe": "cpe:2.3:a:dropbear_ssh_project:dropbear_ssh:2016.72:*:*:*:*:*:*:*"}
+ ]}
+EOF
+
+say "Signing release 1.1.0 and its SBOM offline with the targets key, then uploading them"
 "$FLW" release create fw/cam-1.1.0.img --name fw/cam-1.1.0.img --version 1.1.0 \
-	--hardware demo-cam --security-version 1 --key keys/targets.key -o cam-1.1.0.targets.json
-"$FLW" release upload --metadata cam-1.1.0.targets.json fw/cam-1.1.0.img
+	--hardware demo-cam --security-version 1 --sbom fw/cam-1.1.0.sbom.json \
+	--key keys/targets.key -o cam-1.1.0.targets.json
+"$FLW" release upload --metadata cam-1.1.0.targets.json fw/cam-1.1.0.img fw/cam-1.1.0.sbom.json
 "$FLW" release list
 
 say "Creating group 'lab' and a 5-use enrollment token for it"
@@ -122,6 +142,34 @@ echo "cam-05's health check failed on its trial boot, so it rolled back to slot 
 [ "$watch_rc" = 3 ] && echo "(deployment watch exited 3: done, with a rollback)"
 "$FLW" audit --limit 8
 
+if [ -d "$VULNDATA" ]; then
+	say "Vulnerabilities: importing the sample feeds (NVD, CVE 5, CISA KEV, FIRST EPSS)"
+	# the findings follow what the devices say they run: wait for their next check-in
+	for _ in $(seq 1 50); do
+		n=$("$FLW" --json device list --installed fw/cam-1.1.0.img | jq '.items | length')
+		[ "$n" -ge $((N_AGENTS - 1)) ] && break
+		sleep 0.2
+	done
+	"$FLW" device set cam-01 --class safety-critical --internet-exposed yes
+	"$FLW" device set cam-02 --class safety-critical --internet-exposed no --segment plant-floor
+	"$FLW" device set cam-03 --class non-critical --internet-exposed no --segment office
+	"$FLW" feed import "$VULNDATA/nvd_api2_sample.json" "$VULNDATA/cve5_iot_sample.jsonl" \
+		"$VULNDATA/kev/known_exploited_vulnerabilities.json" "$VULNDATA/epss_sample.csv"
+	"$FLW" assess >/dev/null
+
+	say "Risk summary of the fleet"
+	"$FLW" report summary
+
+	say "The most urgent findings (device x CVE x component)"
+	"$FLW" finding list --limit 8
+	echo
+	echo "'fleetward finding show cam-01 CVE-2022-3602' explains one: decision, score, deadline, reasons."
+else
+	say "Vulnerabilities: skipped"
+	echo "(no sample feeds at $VULNDATA; with them the demo imports NVD, CVE 5, KEV and EPSS"
+	echo " data and shows the fleet's findings and risk reports)"
+fi
+
 if [ "${FLW_DEMO_EXIT:-0}" = 1 ] || [ ! -t 0 ]; then
 	exit 0
 fi
@@ -133,6 +181,10 @@ ${B}Everything is still running. Try, in another terminal:${N}
   $FLW device show cam-01
   $FLW deployment show $DEP
   $FLW --json device list | jq .
+  $FLW report summary
+  $FLW finding list --device cam-01
+  $FLW finding show cam-01 CVE-2022-3602
+  $FLW report deadlines
   curl -s $FLEETWARD_SERVER/metrics | head
   tail -f $DEMO/dev/cam-01/agent.log
 

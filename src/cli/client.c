@@ -61,6 +61,14 @@ static const struct {
 	{ "conflict", "/api/v1/tokens", "'fleetward token list' shows the existing tokens" },
 	{ "conflict", "/api/v1/enrollment-tokens",
 	  "'fleetward enroll-token list' shows the existing tokens" },
+	{ "limit", "/api/v1/feeds", "the file is larger than the server's --feed-max-bytes" },
+	{ "format", "/api/v1/feeds", "give the kind: --kind nvd, cve5, cve5-jsonl, kev or epss" },
+	{ "state", "/api/v1/findings/accept",
+	  "'fleetward finding show DEVICE CVE' shows its state: a fixed finding needs no "
+	  "acceptance; an accepted one can be revoked first" },
+	{ "state", "/api/v1/findings/revoke", "only an accepted finding can be revoked" },
+	{ "state", "/api/v1/reports",
+	  "no assessment yet: import feeds ('fleetward feed import') or run 'fleetward assess'" },
 };
 
 void cli_http_free(struct cli_http *h)
@@ -182,6 +190,7 @@ struct request {
 	FILE *upload;
 	curl_off_t upload_len;
 	const char *label;
+	long stall; /* seconds below 1 byte/s before giving up; 0: CLI_STALL_TIME */
 };
 
 /* Perform one request; 0 when an HTTP answer arrived (any status), else CLI_EXIT_FAIL. */
@@ -229,14 +238,21 @@ static int perform(struct cli_ctx *ctx, const struct request *rq, struct cli_res
 	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT, CLI_CONNECT_TIMEOUT);
 	curl_easy_setopt(h->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(h->curl, CURLOPT_LOW_SPEED_TIME, CLI_STALL_TIME);
+	curl_easy_setopt(h->curl, CURLOPT_LOW_SPEED_TIME, rq->stall ? rq->stall : CLI_STALL_TIME);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(h->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (rq->upload) {
+	if (rq->upload && strcmp(rq->method, "POST") == 0) {
+		/* POST from the read callback: the body streams from the file */
+		curl_easy_setopt(h->curl, CURLOPT_POST, 1L);
+		curl_easy_setopt(h->curl, CURLOPT_READDATA, rq->upload);
+		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE, rq->upload_len);
+	} else if (rq->upload) {
 		curl_easy_setopt(h->curl, CURLOPT_UPLOAD, 1L);
 		curl_easy_setopt(h->curl, CURLOPT_READDATA, rq->upload);
 		curl_easy_setopt(h->curl, CURLOPT_INFILESIZE_LARGE, rq->upload_len);
+	}
+	if (rq->upload) {
 		curl_easy_setopt(h->curl, CURLOPT_NOPROGRESS, 0L);
 		curl_easy_setopt(h->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
 		curl_easy_setopt(h->curl, CURLOPT_XFERINFODATA, &prog);
@@ -355,10 +371,22 @@ static int finish(struct cli_ctx *ctx, struct cli_resp *r, const char *hint_404)
 int cli_api_raw(struct cli_ctx *ctx, const char *method, const char *path, const void *body,
                 size_t len, struct cli_resp *r, const char *hint_404)
 {
-	struct request rq = { method, path, body, len, NULL, 0, NULL };
+	struct request rq = { method, path, body, len, NULL, 0, NULL, 0 };
 	int rc = perform(ctx, &rq, r);
 
 	return rc != 0 ? rc : finish(ctx, r, hint_404);
+}
+
+int cli_api_get_text(struct cli_ctx *ctx, const char *path, struct cli_resp *r)
+{
+	struct request rq = { "GET", path, NULL, 0, NULL, 0, NULL, 0 };
+	int rc = perform(ctx, &rq, r);
+
+	if (rc != 0)
+		return rc;
+	if (r->status < 200 || r->status > 299)
+		return cli_api_error(ctx, r, NULL);
+	return 0;
 }
 
 int cli_api(struct cli_ctx *ctx, const char *method, const char *path, const json_t *body,
@@ -378,23 +406,37 @@ int cli_api(struct cli_ctx *ctx, const char *method, const char *path, const jso
 	return rc;
 }
 
-int cli_api_upload(struct cli_ctx *ctx, const char *path, const char *file, const char *label,
-                   struct cli_resp *r)
+static int upload(struct cli_ctx *ctx, struct request *rq, const char *file, struct cli_resp *r)
 {
-	struct request rq = { "PUT", path, NULL, 0, NULL, 0, label };
 	struct stat st;
 	int rc;
 
 	flw_buf_init(&r->body, CLI_RESP_MAX);
-	rq.upload = fopen(file, "rbe");
-	if (!rq.upload)
+	rq->upload = fopen(file, "rbe");
+	if (!rq->upload)
 		return cli_fail(ctx, "cannot open '%s': %s", file, strerror(errno));
-	if (fstat(fileno(rq.upload), &st) != 0 || !S_ISREG(st.st_mode)) {
-		fclose(rq.upload);
+	if (fstat(fileno(rq->upload), &st) != 0 || !S_ISREG(st.st_mode)) {
+		fclose(rq->upload);
 		return cli_fail(ctx, "'%s' is not a regular file", file);
 	}
-	rq.upload_len = (curl_off_t)st.st_size;
-	rc = perform(ctx, &rq, r);
-	fclose(rq.upload);
+	rq->upload_len = (curl_off_t)st.st_size;
+	rc = perform(ctx, rq, r);
+	fclose(rq->upload);
 	return rc != 0 ? rc : finish(ctx, r, NULL);
+}
+
+int cli_api_upload(struct cli_ctx *ctx, const char *path, const char *file, const char *label,
+                   struct cli_resp *r)
+{
+	struct request rq = { "PUT", path, NULL, 0, NULL, 0, label, 0 };
+
+	return upload(ctx, &rq, file, r);
+}
+
+int cli_api_post_file(struct cli_ctx *ctx, const char *path, const char *file, const char *label,
+                      long stall, struct cli_resp *r)
+{
+	struct request rq = { "POST", path, NULL, 0, NULL, 0, label, stall };
+
+	return upload(ctx, &rq, file, r);
 }

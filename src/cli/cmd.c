@@ -194,6 +194,55 @@ static const struct cli_opt audit_opts[] = {
 	{ NULL, 0, 0, NULL, NULL }
 };
 
+static const struct cli_opt feed_import_opts[] = {
+	{ "kind", 0, CLI_OPT_VALUE, "K",
+	  "nvd, cve5, cve5-jsonl, kev or epss (default: told from the first bytes)" },
+	{ "no-local-parse", 0, 0, NULL,
+	  "skip the local parse pass (very large files; the server still parses)" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+#define CLI_OPT_CSV                                                                  \
+	{                                                                            \
+		"csv", 0, 0, NULL, "print CSV (a header row, then one row per item)" \
+	}
+static const struct cli_opt finding_list_opts[] = {
+	{ "device", 0, CLI_OPT_VALUE, "D", "only device D" },
+	{ "cve", 0, CLI_OPT_VALUE, "C", "only CVE C" },
+	{ "component", 0, CLI_OPT_VALUE, "NAME", "only component NAME" },
+	{ "release", 0, CLI_OPT_VALUE, "R", "only devices running release R" },
+	{ "state", 0, CLI_OPT_VALUE, "S", "open, fixed or accepted" },
+	{ "decision", 0, CLI_OPT_VALUE, "D", "act, attend, track* or track" },
+	{ "overdue", 0, 0, NULL, "only open findings past their deadline" },
+	{ "class", 0, CLI_OPT_VALUE, "C", "only devices of criticality class C" },
+	{ "site", 0, CLI_OPT_VALUE, "S", "only devices at site S" },
+	{ "min-score", 0, CLI_OPT_VALUE, "N", "only scores of N (0-100) and above" },
+	{ "limit", 0, CLI_OPT_VALUE, "N", "at most N findings (default 100, at most 1000)" },
+	{ "offset", 0, CLI_OPT_VALUE, "N", "skip the first N findings" },
+	CLI_OPT_CSV,
+	{ NULL, 0, 0, NULL, NULL }
+};
+static const struct cli_opt finding_accept_opts[] = {
+	{ "reason", 0, CLI_OPT_VALUE | CLI_OPT_REQUIRED, "TEXT",
+	  "why the risk is accepted (1-255 characters; recorded with your token's name)" },
+	{ "expires", 0, CLI_OPT_VALUE | CLI_OPT_REQUIRED, "YYYY-MM-DD|+Nd",
+	  "when the acceptance ends (00:00 UTC of that day, or N days from now; at most a "
+	  "year)" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+static const struct cli_opt model_set_opts[] = {
+	{ "support-end", 0, CLI_OPT_VALUE | CLI_OPT_REQUIRED, "YYYY-MM-DD|none",
+	  "the vendor's support end for every device of the model (none clears it)" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+static const struct cli_opt report_opts[] = {
+	{ "period", 0, CLI_OPT_VALUE, "DURATION",
+	  "completeness, update-channel: how recent a check-in counts (default 7d)" },
+	{ "min-share", 0, CLI_OPT_VALUE, "X",
+	  "completeness: the share of complete devices below which it warns (default 0.95)" },
+	CLI_OPT_CSV,
+	{ NULL, 0, 0, NULL, NULL }
+};
+
 /* ---- the command table ------------------------------------------------------------------- */
 #define S CLI_CMD_SERVER
 static const struct cli_cmd commands[] = {
@@ -290,6 +339,39 @@ static const struct cli_cmd commands[] = {
 	{ "token", "revoke", "revoke an API token", "NAME", NULL, 1, 1, S, cli_cmd_token_revoke },
 	{ "audit", NULL, "show the audit log, newest first", "[--limit N] [--before ID] [--json]",
 	  audit_opts, 0, 0, S, cli_cmd_audit },
+	{ "feed", "import",
+	  "import vulnerability feeds (NVD, CVE 5, KEV, EPSS) and re-assess the fleet",
+	  "[--kind K] [--no-local-parse] PATH... [--json]", feed_import_opts, 1, 1024, S,
+	  cli_cmd_feed_import },
+	{ "feed", "list", "list the imported feed files and how many CVEs they know", "[--json]",
+	  NULL, 0, 0, S, cli_cmd_feed_list },
+	{ "vuln", "show", "what the imported feeds say about one CVE", "CVE [--json]", NULL, 1, 1,
+	  S, cli_cmd_vuln_show },
+	{ "assess", NULL, "re-assess the fleet now (devices and releases read afresh)", "[--json]",
+	  NULL, 0, 0, S, cli_cmd_assess },
+	{ "assessment", NULL, "show the current assessment's numbers", "[--json]", NULL, 0, 0, S,
+	  cli_cmd_assessment },
+	{ "finding", "list", "list findings (device x CVE x component), most urgent first",
+	  "[--device D] [--cve C] [--component NAME] [--release R] [--state S] [--decision D] "
+	  "[--overdue] [--class C] [--site S] [--min-score N] [--limit N] [--offset N] "
+	  "[--json|--csv]",
+	  finding_list_opts, 0, 0, S, cli_cmd_finding_list },
+	{ "finding", "show", "show a finding: decision, score, deadline, reasons, match",
+	  "DEVICE CVE [COMPONENT] [--json]", NULL, 2, 3, S, cli_cmd_finding_show },
+	{ "finding", "accept", "accept a finding's risk until a date (it stops counting as open)",
+	  "DEVICE CVE COMPONENT --reason TEXT --expires YYYY-MM-DD|+Nd", finding_accept_opts, 3, 3,
+	  S, cli_cmd_finding_accept },
+	{ "finding", "revoke", "revoke an acceptance (the finding is open again)",
+	  "DEVICE CVE COMPONENT", NULL, 3, 3, S, cli_cmd_finding_revoke },
+	{ "model", "list", "list device models (hardware ids) with their support end", "[--json]",
+	  NULL, 0, 0, S, cli_cmd_model_list },
+	{ "model", "set", "set a model's support end (end-of-life report)",
+	  "HWID --support-end YYYY-MM-DD|none", model_set_opts, 1, 1, S, cli_cmd_model_set },
+	{ "report", NULL,
+	  "print a report: summary, mttp, deadlines, completeness, update-channel, "
+	  "kev-exposure, patch-queue or eol",
+	  "NAME [--period 7d] [--min-share 0.95] [--json|--csv]", report_opts, 1, 1, S,
+	  cli_cmd_report },
 };
 #undef S
 
@@ -475,7 +557,8 @@ static void print_overview(FILE *f, const char *only)
 	if (!only)
 		fputs("usage: fleetward [--server URL] [--token TOKEN] [--json] COMMAND [ARGS]\n\n"
 		      "fleetward is the operator's tool for fleetwardd: keys, signed releases,\n"
-		      "devices, groups, deployments and API tokens.\n\ncommands:\n",
+		      "devices, groups, deployments, API tokens, vulnerability feeds, findings\n"
+		      "and risk reports.\n\ncommands:\n",
 		      f);
 	else
 		fprintf(f, "usage: fleetward %s SUBCOMMAND [ARGS]\n\nsubcommands:\n", only);

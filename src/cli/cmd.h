@@ -137,6 +137,13 @@ int cli_api_raw(struct cli_ctx *ctx, const char *method, const char *path, const
  * a terminal. label names the file in the progress line. */
 int cli_api_upload(struct cli_ctx *ctx, const char *path, const char *file, const char *label,
                    struct cli_resp *r);
+/* POST a file to path the same way (streamed, progress line on a terminal). stall: seconds
+ * without progress, the server's answer included, before giving up (0: the default 60). On an
+ * error answer r->body still holds the server's bytes. */
+int cli_api_post_file(struct cli_ctx *ctx, const char *path, const char *file, const char *label,
+                      long stall, struct cli_resp *r);
+/* GET path and keep the answer's bytes as they are (not JSON: ?format=csv); errors as cli_api */
+int cli_api_get_text(struct cli_ctx *ctx, const char *path, struct cli_resp *r);
 /* Print an API error answer (code, message, field, hint) for r; returns CLI_EXIT_FAIL. */
 int cli_api_error(const struct cli_ctx *ctx, const struct cli_resp *r, const char *hint_404);
 /* URL-escape one path component or query value; new string (flw_free) or NULL */
@@ -145,26 +152,33 @@ void cli_http_free(struct cli_http *h);
 
 /* ---- output (output.c) --------------------------------------------------------------------- */
 enum cli_col_fmt {
-	CLI_COL_STR,   /* strings, numbers, booleans as they are */
-	CLI_COL_AGO,   /* Unix time: "3m ago", "in 2d" */
-	CLI_COL_SIZE,  /* bytes: "117.4 MiB" */
-	CLI_COL_LIST,  /* array joined with ",", or a number */
-	CLI_COL_COUNT, /* array length, or a number */
-	CLI_COL_HASH,  /* first 12 hex digits */
-	CLI_COL_USES,  /* -1 -> "unlimited" */
-	CLI_COL_RESULT /* 0 -> "ok", else the FLW_E* code's name */
+	CLI_COL_STR,    /* strings, numbers, booleans as they are */
+	CLI_COL_AGO,    /* Unix time: "3m ago", "in 2d" */
+	CLI_COL_SIZE,   /* bytes: "117.4 MiB" */
+	CLI_COL_LIST,   /* array joined with ",", or a number */
+	CLI_COL_COUNT,  /* array length, or a number */
+	CLI_COL_HASH,   /* first 12 hex digits */
+	CLI_COL_USES,   /* -1 -> "unlimited" */
+	CLI_COL_RESULT, /* 0 -> "ok", else the FLW_E* code's name */
+	CLI_COL_DATE,   /* Unix time: "2024-05-01" (UTC) */
+	CLI_COL_WHEN,   /* Unix time: "2024-05-01 (in 3d)" */
+	CLI_COL_DAYS,   /* a number of days: one decimal */
+	CLI_COL_PCT     /* a share 0..1: "80.0%" */
 };
 
 struct cli_col {
 	const char *header;
 	const char *key; /* "a" or "a.b" (one level of nesting) */
 	enum cli_col_fmt fmt;
+	const char *member; /* CLI_COL_LIST of objects: the member to join; NULL otherwise */
 };
 
 /* Format one JSON value for a table cell ("-" when absent) */
 void cli_fmt_value(const json_t *v, enum cli_col_fmt fmt, time_t now, char *out, size_t n);
 void cli_fmt_ago(int64_t t, time_t now, char *out, size_t n);
 void cli_fmt_size(uint64_t bytes, char *out, size_t n);
+/* Unix time -> "YYYY-MM-DD" (UTC) */
+void cli_fmt_date(int64_t t, char *out, size_t n);
 /* Look up "a" or "a.b" in obj; NULL when absent */
 const json_t *cli_json_path(const json_t *obj, const char *key);
 
@@ -181,6 +195,14 @@ int cli_print_items(const struct cli_ctx *ctx, const json_t *items, const struct
 /* "key: value" lines for an object (cols pick and format the fields) */
 void cli_print_fields(const struct cli_ctx *ctx, const json_t *obj, const struct cli_col *cols,
                       size_t ncols);
+/* CSV of an array of API objects in the conventions of the server's report CSV (PROTOCOL.md
+ * "Reports"): a header row of the column keys ("a.b" -> "a_b"), then one row per item: numbers
+ * and times (Unix seconds) as the API sent them, lists joined with "; " ({code, text} objects
+ * as "code: text", or the column's member), null as an empty field; RFC 4180 quoting (a comma,
+ * quote, CR or LF quotes the field, quotes doubled), a text starting with = + - @ or TAB gets a
+ * leading "'"; lines end in LF. */
+int cli_print_csv(const struct cli_ctx *ctx, const json_t *items, const struct cli_col *cols,
+                  size_t ncols);
 /* --json: the API's bytes, unchanged, newline-terminated */
 void cli_print_raw(const struct cli_resp *r);
 /* Listing helper: GET path; --json prints it raw, else items (or the object at items_key) as a
@@ -257,6 +279,18 @@ int cli_cmd_token_create(struct cli_ctx *ctx);
 int cli_cmd_token_list(struct cli_ctx *ctx);
 int cli_cmd_token_revoke(struct cli_ctx *ctx);
 int cli_cmd_audit(struct cli_ctx *ctx);
+int cli_cmd_feed_import(struct cli_ctx *ctx); /* cmd_feed.c */
+int cli_cmd_feed_list(struct cli_ctx *ctx);
+int cli_cmd_vuln_show(struct cli_ctx *ctx);
+int cli_cmd_finding_list(struct cli_ctx *ctx); /* cmd_finding.c */
+int cli_cmd_finding_show(struct cli_ctx *ctx);
+int cli_cmd_finding_accept(struct cli_ctx *ctx);
+int cli_cmd_finding_revoke(struct cli_ctx *ctx);
+int cli_cmd_model_list(struct cli_ctx *ctx);
+int cli_cmd_model_set(struct cli_ctx *ctx);
+int cli_cmd_assess(struct cli_ctx *ctx); /* cmd_report.c */
+int cli_cmd_assessment(struct cli_ctx *ctx);
+int cli_cmd_report(struct cli_ctx *ctx);
 
 /* Entry point (main.c is only this call) */
 int cli_main(int argc, char **argv);

@@ -5,11 +5,13 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
 #include "fleetward/alloc.h"
 #include "fleetward/error.h"
+#include "fleetward/tuf.h"
 
 #define CLI_CELL_MAX 256
 
@@ -67,6 +69,14 @@ void cli_fmt_size(uint64_t bytes, char *out, size_t n)
 	snprintf(out, n, "%.1f %s", v, units[i]);
 }
 
+void cli_fmt_date(int64_t t, char *out, size_t n)
+{
+	char iso[21];
+
+	flw_tuf_time_format((time_t)t, iso);
+	snprintf(out, n, "%.10s", iso);
+}
+
 const json_t *cli_json_path(const json_t *obj, const char *key)
 {
 	const char *dot = strchr(key, '.');
@@ -113,7 +123,8 @@ static void fmt_scalar(const json_t *v, char *out, size_t n)
 		snprintf(out, n, "-");
 }
 
-static void fmt_list(const json_t *v, char *out, size_t n)
+/* an array's items joined with ","; member (may be NULL) picks one member of object items */
+static void fmt_list(const json_t *v, const char *member, char *out, size_t n)
 {
 	char item[CLI_CELL_MAX];
 	size_t used = 0;
@@ -125,11 +136,46 @@ static void fmt_list(const json_t *v, char *out, size_t n)
 	}
 	out[0] = '\0';
 	for (i = 0; i < json_array_size(v) && used + 1 < n; i++) {
-		fmt_scalar(json_array_get(v, i), item, sizeof(item));
+		const json_t *it = json_array_get(v, i);
+
+		fmt_scalar(member && json_is_object(it) ? json_object_get(it, member) : it, item,
+		           sizeof(item));
 		used += (size_t)snprintf(out + used, n - used, "%s%s", i ? "," : "", item);
 	}
 	if (i == 0)
 		snprintf(out, n, "-");
+}
+
+static int fmt_time(const json_t *v, enum cli_col_fmt fmt, time_t now, char *out, size_t n)
+{
+	char ago[32];
+
+	if (!json_is_integer(v))
+		return -1;
+	if (fmt == CLI_COL_AGO) {
+		cli_fmt_ago(json_integer_value(v), now, out, n);
+		return 0;
+	}
+	cli_fmt_date(json_integer_value(v), out, n);
+	if (fmt == CLI_COL_WHEN) {
+		cli_fmt_ago(json_integer_value(v), now, ago, sizeof(ago));
+		snprintf(out + strlen(out), n - strlen(out), " (%s)", ago);
+	}
+	return 0;
+}
+
+static int fmt_number(const json_t *v, enum cli_col_fmt fmt, char *out, size_t n)
+{
+	double d;
+
+	if (!json_is_number(v))
+		return -1;
+	d = json_number_value(v);
+	if (fmt == CLI_COL_PCT)
+		snprintf(out, n, "%.1f%%", d * 100.0);
+	else
+		snprintf(out, n, "%.1f", d);
+	return 0;
 }
 
 void cli_fmt_value(const json_t *v, enum cli_col_fmt fmt, time_t now, char *out, size_t n)
@@ -140,10 +186,15 @@ void cli_fmt_value(const json_t *v, enum cli_col_fmt fmt, time_t now, char *out,
 	}
 	switch (fmt) {
 	case CLI_COL_AGO:
-		if (json_is_integer(v)) {
-			cli_fmt_ago(json_integer_value(v), now, out, n);
+	case CLI_COL_DATE:
+	case CLI_COL_WHEN:
+		if (fmt_time(v, fmt, now, out, n) == 0)
 			return;
-		}
+		break;
+	case CLI_COL_DAYS:
+	case CLI_COL_PCT:
+		if (fmt_number(v, fmt, out, n) == 0)
+			return;
 		break;
 	case CLI_COL_SIZE:
 		if (json_is_integer(v) && json_integer_value(v) >= 0) {
@@ -152,7 +203,7 @@ void cli_fmt_value(const json_t *v, enum cli_col_fmt fmt, time_t now, char *out,
 		}
 		break;
 	case CLI_COL_LIST:
-		fmt_list(v, out, n);
+		fmt_list(v, NULL, out, n);
 		return;
 	case CLI_COL_COUNT:
 		if (json_is_array(v)) {
@@ -187,9 +238,20 @@ void cli_fmt_value(const json_t *v, enum cli_col_fmt fmt, time_t now, char *out,
 		break;
 	}
 	if (json_is_array(v))
-		fmt_list(v, out, n);
+		fmt_list(v, NULL, out, n);
 	else
 		fmt_scalar(v, out, n);
+}
+
+/* one table cell of a column: cli_fmt_value, with the column's member for lists */
+static void fmt_cell(const json_t *obj, const struct cli_col *col, time_t now, char *out, size_t n)
+{
+	const json_t *v = cli_json_path(obj, col->key);
+
+	if (col->fmt == CLI_COL_LIST && col->member && json_is_array(v))
+		fmt_list(v, col->member, out, n);
+	else
+		cli_fmt_value(v, col->fmt, now, out, n);
 }
 
 /* ---- tables ---------------------------------------------------------------------------------- */
@@ -297,8 +359,7 @@ int cli_print_items(const struct cli_ctx *ctx, const json_t *items, const struct
 		const json_t *it = json_array_get(items, i);
 
 		for (c = 0; c < ncols; c++) {
-			cli_fmt_value(cli_json_path(it, cols[c].key), cols[c].fmt, ctx->now,
-			              cells[c], sizeof(cells[c]));
+			fmt_cell(it, &cols[c], ctx->now, cells[c], sizeof(cells[c]));
 			row[c] = cells[c];
 		}
 		if (cli_table_add(t, row) != 0)
@@ -328,9 +389,141 @@ void cli_print_fields(const struct cli_ctx *ctx, const json_t *obj, const struct
 
 		if (!v)
 			continue;
-		cli_fmt_value(v, cols[c].fmt, ctx->now, cell, sizeof(cell));
+		fmt_cell(obj, &cols[c], ctx->now, cell, sizeof(cell));
 		printf("%-*s  %s\n", (int)w + 1, cols[c].header, cell);
 	}
+}
+
+/* ---- CSV --------------------------------------------------------------------------------- */
+/* one field (quoted when needed); text: guard a leading = + - @ TAB, as the server's CSV does */
+static void csv_field(FILE *f, const char *s, size_t len, int text)
+{
+	int quote = 0;
+	size_t i;
+
+	for (i = 0; i < len && !quote; i++)
+		quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
+	if (quote)
+		fputc('"', f);
+	if (text && len > 0 && strchr("=+-@\t", s[0]))
+		fputc('\'', f); /* a spreadsheet would read it as a formula */
+	for (i = 0; i < len; i++) {
+		if (s[i] == '"')
+			fputc('"', f);
+		fputc(s[i], f);
+	}
+	if (quote)
+		fputc('"', f);
+}
+
+/* the shortest text that reads back as the same double */
+static void fmt_real(double d, char *out, size_t n)
+{
+	int p;
+
+	for (p = 1; p <= 17; p++) {
+		snprintf(out, n, "%.*g", p, d);
+		if (!(strtod(out, NULL) < d) && !(strtod(out, NULL) > d))
+			return;
+	}
+}
+
+/* one value as CSV text (before quoting) appended to b */
+static int csv_scalar(struct flw_buf *b, const json_t *v)
+{
+	char tmp[64];
+
+	if (!v || json_is_null(v))
+		return 0;
+	if (json_is_string(v))
+		return flw_buf_append(b, json_string_value(v), json_string_length(v));
+	if (json_is_object(v) && json_is_string(json_object_get(v, "code")))
+		return flw_buf_printf(b, "%s: %s", json_string_value(json_object_get(v, "code")),
+		                      json_is_string(json_object_get(v, "text"))
+		                              ? json_string_value(json_object_get(v, "text"))
+		                              : "");
+	if (json_is_integer(v))
+		return flw_buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	if (json_is_real(v)) {
+		fmt_real(json_real_value(v), tmp, sizeof(tmp));
+		return flw_buf_puts(b, tmp);
+	}
+	if (json_is_boolean(v))
+		return flw_buf_puts(b, json_is_true(v) ? "true" : "false");
+	{
+		char js[CLI_CELL_MAX * 4];
+		size_t len = json_dumpb(v, js, sizeof(js), JSON_COMPACT | JSON_ENCODE_ANY);
+
+		return flw_buf_append(b, js, len < sizeof(js) ? len : 0);
+	}
+}
+
+/* a cell: lists joined with "; " (objects as "code: text", or their member); *text is set
+ * when the cell is text (strings, lists), not a number or a boolean */
+static int csv_value(struct flw_buf *b, const json_t *obj, const struct cli_col *col, int *text)
+{
+	const json_t *v = cli_json_path(obj, col->key);
+	size_t i;
+	int rc = 0;
+
+	*text = json_is_string(v) || json_is_array(v) || json_is_object(v);
+	if (json_is_array(v) && col->fmt == CLI_COL_COUNT) {
+		*text = 0;
+		return flw_buf_printf(b, "%zu", json_array_size(v));
+	}
+	if (!json_is_array(v))
+		return csv_scalar(b, v);
+	for (i = 0; i < json_array_size(v) && rc == 0; i++) {
+		const json_t *it = json_array_get(v, i);
+
+		if (col->member && json_is_object(it))
+			it = json_object_get(it, col->member);
+		if (i > 0)
+			rc = flw_buf_puts(b, "; ");
+		if (rc == 0)
+			rc = csv_scalar(b, it);
+	}
+	return rc;
+}
+
+int cli_print_csv(const struct cli_ctx *ctx, const json_t *items, const struct cli_col *cols,
+                  size_t ncols)
+{
+	struct flw_buf cell;
+	size_t i;
+	size_t c;
+	size_t k;
+	int text = 0;
+	int rc = CLI_EXIT_OK;
+
+	if (!json_is_array(items))
+		return cli_fail(ctx, "the server's answer has no list of items");
+	for (c = 0; c < ncols; c++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "%s", cols[c].key);
+		for (k = 0; name[k]; k++)
+			if (name[k] == '.')
+				name[k] = '_';
+		fputs(c ? "," : "", stdout);
+		csv_field(stdout, name, strlen(name), 1);
+	}
+	fputc('\n', stdout);
+	flw_buf_init(&cell, CLI_RESP_MAX);
+	for (i = 0; i < json_array_size(items) && rc == CLI_EXIT_OK; i++) {
+		for (c = 0; c < ncols; c++) {
+			flw_buf_reset(&cell);
+			if (csv_value(&cell, json_array_get(items, i), &cols[c], &text) != 0) {
+				rc = cli_fail(ctx, "out of memory");
+				break;
+			}
+			fputs(c ? "," : "", stdout);
+			csv_field(stdout, cell.len ? (const char *)cell.data : "", cell.len, text);
+		}
+		fputc('\n', stdout);
+	}
+	flw_buf_free(&cell);
+	return rc;
 }
 
 void cli_print_raw(const struct cli_resp *r)
@@ -359,7 +552,7 @@ int cli_list(struct cli_ctx *ctx, const char *path, const struct cli_col *cols, 
 	rc = cli_print_items(ctx, items, cols, ncols, none);
 	total = json_object_get(r.json, "total");
 	if (rc == 0 && json_is_integer(total) &&
-	    (size_t)json_integer_value(total) > json_array_size(items))
+	    (size_t)json_integer_value(total) > json_array_size(items) && fflush(stdout) == 0)
 		fprintf(stderr, "(%zu of %" JSON_INTEGER_FORMAT " shown; see --limit/--offset)\n",
 		        json_array_size(items), json_integer_value(total));
 out:
