@@ -198,4 +198,11 @@ struct flw_match_item {
 	uint8_t ver_ok[_FLW_VSCHEME_MAX];
 };
 
+/* ---- index ---- */
+
+/* For tests and benchmarks: the item's candidate records (as flw_vuln_index_lookup counts
+ * them) and how many of them flw_vuln_index_match evaluates after its version filters. */
+void flw_vuln__index_count(const struct flw_vuln_index *idx, const struct flw_match_item *it,
+                           size_t *candidates, size_t *evaluated);
+
 #endif /* FLW_VULN_PRIVATE_H */

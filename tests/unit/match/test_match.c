@@ -10,6 +10,7 @@
 #include "fleetward/alloc.h"
 #include "fleetward/error.h"
 #include "fleetward/match.h"
+#include "match_diff.h"
 #include "vuln/vuln_private.h"
 
 static json_t *nvd;
@@ -777,6 +778,8 @@ int main(void)
 		cmocka_unit_test(test_component_purl_and_deb),
 		cmocka_unit_test(test_config_bad_input),
 		cmocka_unit_test(test_config_oom),
+		cmocka_unit_test(test_index_filter_differential),
+		cmocka_unit_test(test_index_filter_oom),
 	};
 
 	return cmocka_run_group_tests(tests, load_nvd, free_nvd);
