@@ -163,6 +163,9 @@ struct flw_vuln_affected {
 	uint64_t *cpe_keys; /* vendor:product of cpes[] entries */
 	uint32_t *cpe_name_off;
 	size_t n_cpe;
+	struct flw_vuln_affected_skip *skips; /* cpes[] entries that are not CPE 2.3 names */
+	uint32_t *skip_text_off;
+	size_t n_skips;
 	char *pool;
 	size_t pool_len;
 	size_t pool_cap;
