@@ -92,14 +92,15 @@ struct filter {
 	struct group g[_FLW_VSCHEME_MAX];
 };
 
+/* 24 bytes, as many slots as keys x 2: capacity is implied by n (powers of two) */
 struct posting {
 	uint64_t key; /* 0 = empty slot */
 	uint32_t *ids;
 	uint32_t n;
-	uint32_t cap;
-	struct filter *f;
-	uint8_t no_filter; /* maintaining the filter failed once: plain from then on */
+	uint32_t filter; /* 0 none, FILTER_DROPPED, else 1 + index into idx->filters */
 };
+
+#define FILTER_DROPPED UINT32_MAX /* maintaining the filter failed once: plain from then on */
 
 struct rec {
 	char cve[CVE_ID_MAX];
@@ -119,6 +120,9 @@ struct flw_vuln_index {
 	struct posting *tab;
 	size_t tab_cap; /* power of two */
 	size_t tab_used;
+	struct filter **filters;
+	uint32_t n_filters;
+	uint32_t cap_filters;
 };
 
 static void run_free(struct run *r)
@@ -169,10 +173,11 @@ void flw_vuln_index_free(struct flw_vuln_index *idx)
 
 	if (!idx)
 		return;
-	for (i = 0; i < idx->tab_cap; i++) {
+	for (i = 0; i < idx->tab_cap; i++)
 		flw_free(idx->tab[i].ids);
-		filter_free(idx->tab[i].f);
-	}
+	for (i = 0; i < idx->n_filters; i++)
+		filter_free(idx->filters[i]);
+	flw_free(idx->filters);
 	flw_free(idx->tab);
 	flw_free(idx->recs);
 	flw_free(idx);
@@ -234,14 +239,12 @@ static int post(struct flw_vuln_index *idx, uint64_t key, uint32_t id)
 	}
 	if (p->n > 0 && p->ids[p->n - 1] == id)
 		return 0; /* this record is already listed */
-	if (p->n == p->cap) {
-		uint32_t ncap = p->cap ? p->cap * 2 : 2;
-		uint32_t *ids = flw_reallocarray(p->ids, ncap, sizeof(*ids));
+	if (p->n == 0 || (p->n >= 2 && (p->n & (p->n - 1)) == 0)) { /* full */
+		uint32_t *ids = flw_reallocarray(p->ids, p->n ? 2 * (size_t)p->n : 2, sizeof(*ids));
 
 		if (!ids)
 			return FLW_ENOMEM;
 		p->ids = ids;
-		p->cap = ncap;
 	}
 	p->ids[p->n++] = id;
 	return 0;
@@ -621,26 +624,60 @@ static int derive(struct filter *f, const struct rec *r, uint64_t key, uint32_t 
 	return r->affected ? derive_affected(f, r->affected, key, pos) : 0;
 }
 
+static struct filter *filter_of(const struct flw_vuln_index *idx, const struct posting *p)
+{
+	return p->filter == 0 || p->filter == FILTER_DROPPED ? NULL : idx->filters[p->filter - 1];
+}
+
+/* A new filter for p, or NULL. */
+static struct filter *filter_new(struct flw_vuln_index *idx, struct posting *p)
+{
+	struct filter *f;
+
+	if (idx->n_filters == idx->cap_filters) {
+		uint32_t ncap = idx->cap_filters ? idx->cap_filters * 2 : 16;
+		struct filter **n;
+
+		if (idx->cap_filters >= FILTER_DROPPED / 4)
+			return NULL;
+		n = flw_reallocarray(idx->filters, ncap, sizeof(*n));
+		if (!n)
+			return NULL;
+		idx->filters = n;
+		idx->cap_filters = ncap;
+	}
+	f = flw_calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	idx->filters[idx->n_filters++] = f;
+	p->filter = idx->n_filters;
+	return f;
+}
+
 /* Bring key's filter up to its posting list (creating it once the key is crowded). */
 static int catch_up(struct flw_vuln_index *idx, uint64_t key, uint32_t id)
 {
 	struct posting *p = find(idx, key);
+	struct filter *f;
 
 	(void)id;
-	if (!p || p->no_filter || (!p->f && p->n < FILTER_MIN))
+	if (!p || p->filter == FILTER_DROPPED || (p->filter == 0 && p->n < FILTER_MIN))
 		return 0;
-	if (!p->f && !(p->f = flw_calloc(1, sizeof(*p->f))))
+	f = p->filter ? filter_of(idx, p) : filter_new(idx, p);
+	if (!f)
 		goto drop;
-	while (p->f->next < p->n) {
-		if (derive(p->f, &idx->recs[p->ids[p->f->next]], key, p->f->next) != 0)
+	while (f->next < p->n) {
+		if (derive(f, &idx->recs[p->ids[f->next]], key, f->next) != 0)
 			goto drop;
-		p->f->next++;
+		f->next++;
 	}
 	return 0;
 drop:
-	filter_free(p->f);
-	p->f = NULL;
-	p->no_filter = 1;
+	if (f) { /* the slot stays (NULL), the key is matched the plain way from now on */
+		filter_free(f);
+		idx->filters[p->filter - 1] = NULL;
+	}
+	p->filter = FILTER_DROPPED;
 	return 0;
 }
 
@@ -855,9 +892,9 @@ static void run_query(const struct run *r, const struct flw_version *q, uint64_t
 }
 
 /* Bit i set for every posting i of p that can be YES/REVIEW for a version q[scheme]. */
-static void filter_query(const struct posting *p, const struct flw_match_item *it, uint64_t *bits)
+static void filter_query(const struct filter *f, const struct posting *p,
+                         const struct flw_match_item *it, uint64_t *bits)
 {
-	const struct filter *f = p->f;
 	size_t s;
 	uint32_t i;
 
@@ -910,6 +947,7 @@ static void merge_init(struct merge *m, const struct flw_vuln_index *idx,
 	m->k = 0;
 	for (i = 0; i < it->n_cand; i++) {
 		const struct posting *p = find(idx, it->cand[i].key);
+		const struct filter *f;
 		size_t words;
 
 		if (!p)
@@ -917,9 +955,10 @@ static void merge_init(struct merge *m, const struct flw_vuln_index *idx,
 		m->pos[m->k] = 0;
 		m->bits[m->k] = NULL;
 		words = (p->n + 63) / 64;
-		if (ok && p->f && p->f->next == p->n && (p->f->schemes & ~ok) == 0 &&
+		f = ok ? filter_of(idx, p) : NULL;
+		if (f && f->next == p->n && (f->schemes & ~ok) == 0 &&
 		    used + words <= FILTER_WORDS) {
-			filter_query(p, it, bits + used);
+			filter_query(f, p, it, bits + used);
 			m->bits[m->k] = bits + used;
 			used += words;
 		}
