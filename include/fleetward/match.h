@@ -275,8 +275,11 @@ FLW_EXPORT FLW_WARN_UNUSED FLW_NONNULL(1, 3, 5) int flw_vuln_index_eval(
 
 typedef int (*flw_vuln_match_fn)(const char *cve_id, const struct flw_match_result *r,
                                  void *payload);
-/* Look up, evaluate, and call fn for every YES or REVIEW record (fn returning non-zero stops;
- * that value is returned). Allocation-free. @return 0, fn's value, or FLW_EINVAL */
+/* Look up, evaluate, and call fn for every YES or REVIEW record, in ascending record order (fn
+ * returning non-zero stops; that value is returned). Allocation-free. For crowded products
+ * (many records under one vendor:product) the index first drops the records whose version
+ * entries cannot contain the item's version; the answers are exactly those of evaluating
+ * every candidate with flw_vuln_index_eval. @return 0, fn's value, or FLW_EINVAL */
 FLW_EXPORT FLW_WARN_UNUSED FLW_NONNULL(1, 2, 4) int flw_vuln_index_match(
         const struct flw_vuln_index *idx, const struct flw_match_item *it,
         const struct flw_platform *plat, flw_vuln_match_fn fn, void *payload);
