@@ -7,9 +7,15 @@
  * Guarantees:
  * - A malformed record is reported through flw_feed_opts.on_error (with its CVE id when one
  *   can be found, its record index or line) and skipped; the other records are imported.
- *   When only the matching engine refuses a record's configurations/affected (e.g. a CPE 2.2
- *   URI in CVE 5 "cpes"), the record is imported without the parsed form, and the refusal is
- *   reported with record_kept = 1: never guessed, never silently dropped.
+ *   When only the matching engine refuses a record's configurations/affected as a whole
+ *   (a criteria that is not a CPE 2.3 name, a limit), the record is imported without the
+ *   parsed form; a single "cpes" entry of an affected product that is not a CPE 2.3 name
+ *   (e.g. a CPE 2.2 URI "cpe:/o:redhat:enterprise_linux:8") is skipped alone: the record
+ *   keeps its parsed form, its other entries and valid cpes still match. Either way the
+ *   refusal is reported with record_kept = 1 and the field path (CVE 5:
+ *   "containers.adp[0].affected[2].cpes[1]"; NVD: "affected[i]..." over its flattened
+ *   affectedData): never guessed (no 2.2 URI is turned into a 2.3 name), never silently
+ *   dropped.
  * - Each record is parsed completely before it touches the set, and replaces what the set
  *   holds for the same CVE and feed only if it is NEWER: NVD lastModified, CVE 5 dateUpdated,
  *   KEV catalogue dateReleased, EPSS score date. Equal or older: kept as is ("unchanged").
@@ -171,6 +177,9 @@ struct flw_vuln_record {
 	 * with config/affected NULL, and the refusal reported (flw_feed_error.record_kept) */
 	int config_rc;
 	int affected_rc;
+	/* CVE 5: the container of each affected_json entry (0 = containers.cna, k + 1 =
+	 * containers.adp[k]), so that reports name the field; NULL for NVD records */
+	uint16_t *affected_from;
 };
 
 enum flw_kev_ransomware {
@@ -240,7 +249,8 @@ struct flw_feed_stats {
 	size_t replaced;  /* newer than what the set held */
 	size_t unchanged; /* equal or older: the set keeps its copy */
 	size_t failed;    /* malformed, reported and skipped */
-	size_t refused;   /* imported, but the matcher refused configurations/affected */
+	size_t refused;   /* refusals reported with record_kept: configurations/affected refused
+	                   * as a whole, or one skipped cpes entry (a record may count more) */
 	size_t files;     /* files read (directory import) */
 };
 

@@ -93,13 +93,32 @@ FLW_EXPORT size_t flw_vuln_config_unevaluable(const struct flw_vuln_config *c);
  * Parse a CVE 5 "affected" array (CNA and ADP entries may be concatenated). Vendor and product
  * are lower-cased with blanks turned into '_'; "n/a" names never match. Version objects whose
  * ordering is unknown (versionType other than semver/custom/generic/deb, "custom" for a product
- * without a registered comparator, unparseable bounds) are kept as unevaluable.
+ * without a registered comparator, unparseable bounds) are kept as unevaluable. A "cpes" entry
+ * that is not a CPE 2.3 name is skipped alone and listed by flw_vuln_affected_skipped().
  * @return 0, FLW_EFORMAT, FLW_ELIMIT, FLW_ENOMEM or FLW_EINVAL
  */
 FLW_EXPORT FLW_WARN_UNUSED FLW_NONNULL(1) int flw_vuln_affected_parse(
         struct flw_vuln_affected **out, const json_t *affected, struct flw_diag *diag);
 FLW_EXPORT void flw_vuln_affected_free(struct flw_vuln_affected *a);
 FLW_EXPORT size_t flw_vuln_affected_count(const struct flw_vuln_affected *a);
+
+/* A "cpes" entry flw_vuln_affected_parse skipped because it is not a CPE 2.3 formatted string
+ * (e.g. a CPE 2.2 URI "cpe:/o:redhat:enterprise_linux:8", which is never converted: a URI
+ * does not say which 2.3 attributes are ANY and which NA). Only that entry is left out: its
+ * product entry still matches by vendor/product and its other cpes. */
+struct flw_vuln_affected_skip {
+	unsigned product;   /* index into the parsed affected array */
+	unsigned cpe;       /* index into that entry's cpes[] */
+	int code;           /* FLW_EFORMAT, or FLW_ELIMIT (longer than FLW_CPE_MAX_LEN) */
+	const char *text;   /* the entry as given (at most FLW_CPE_MAX_LEN bytes; "" if not a
+	                     * string), borrowed from the parsed form */
+	const char *reason; /* static: "a CPE 2.2 URI, not a CPE 2.3 name (never converted)", ... */
+};
+
+/* The skipped entries in input order (*n_out of them; NULL when none), borrowed from a. */
+FLW_EXPORT FLW_NONNULL(2) const
+        struct flw_vuln_affected_skip *flw_vuln_affected_skipped(const struct flw_vuln_affected *a,
+                                                                 size_t *n_out);
 
 /* ---- components and platforms --------------------------------------------------------------- */
 
@@ -256,8 +275,11 @@ FLW_EXPORT FLW_WARN_UNUSED FLW_NONNULL(1, 3, 5) int flw_vuln_index_eval(
 
 typedef int (*flw_vuln_match_fn)(const char *cve_id, const struct flw_match_result *r,
                                  void *payload);
-/* Look up, evaluate, and call fn for every YES or REVIEW record (fn returning non-zero stops;
- * that value is returned). Allocation-free. @return 0, fn's value, or FLW_EINVAL */
+/* Look up, evaluate, and call fn for every YES or REVIEW record, in ascending record order (fn
+ * returning non-zero stops; that value is returned). Allocation-free. For crowded products
+ * (many records under one vendor:product) the index first drops the records whose version
+ * entries cannot contain the item's version; the answers are exactly those of evaluating
+ * every candidate with flw_vuln_index_eval. @return 0, fn's value, or FLW_EINVAL */
 FLW_EXPORT FLW_WARN_UNUSED FLW_NONNULL(1, 2, 4) int flw_vuln_index_match(
         const struct flw_vuln_index *idx, const struct flw_match_item *it,
         const struct flw_platform *plat, flw_vuln_match_fn fn, void *payload);

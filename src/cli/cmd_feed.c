@@ -181,8 +181,7 @@ static void print_record_error(const char *id, const char *where, size_t index, 
 		if ((unsigned char)cid[i] < 0x20 || cid[i] == 0x7f)
 			cid[i] = '?';
 	fprintf(stderr, "  %s %s (%s %zu): %s\n",
-	        kept ? "imported without its version data:" : "malformed:", cid, where, index,
-	        clean);
+	        kept ? "record kept:" : "malformed:", cid, where, index, clean);
 }
 
 static void on_error(const struct flw_feed_error *e, void *payload)
@@ -233,8 +232,8 @@ static int parse_local(const struct cli_ctx *ctx, const char *file, const struct
 		st.st_size = 0;
 	cli_fmt_size((uint64_t)st.st_size, size, sizeof(size));
 	fprintf(stderr,
-	        "parsed %s as %s: %s, %zu records, %zu malformed, %zu imported without their "
-	        "version data, %.1f s (%.0f records/s)\n",
+	        "parsed %s as %s: %s, %zu records, %zu malformed, %zu parts the matcher "
+	        "skipped (records kept), %.1f s (%.0f records/s)\n",
 	        file, kind->name, size, stats->records, stats->failed, stats->refused,
 	        (double)el / 1e9, rate(stats->records, el));
 	if (rc == 0 && (stats->records == 0 || stats->failed < stats->records))
@@ -308,7 +307,7 @@ static int print_answer(const struct cli_ctx *ctx, const char *file, const json_
 	printf("%s: imported as feed #%" PRId64 " (%s, %s, sha256 %.16s...)\n", file,
 	       num(imp, "id"), str(imp, "kind", "?"), size, str(imp, "sha256", "?"));
 	printf("  %" PRId64 " records: %" PRId64 " added, %" PRId64 " replaced, %" PRId64
-	       " unchanged, %" PRId64 " malformed, %" PRId64 " without version data; %" PRId64
+	       " unchanged, %" PRId64 " malformed, %" PRId64 " parts skipped; %" PRId64
 	       " CVEs changed\n",
 	       num(ans, "stats.records"), num(ans, "stats.added"), num(ans, "stats.replaced"),
 	       num(ans, "stats.unchanged"), num(ans, "stats.failed"), num(ans, "stats.refused"),

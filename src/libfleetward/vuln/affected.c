@@ -4,6 +4,9 @@
  * cpes[] names, defaultStatus and its version objects in order. Ranges are evaluable only
  * with a known ordering: versionType semver, or custom/absent for a product whose comparator
  * the registry lists; everything else is kept but marked AV_UNEVAL (REVIEW at best).
+ * A cpes[] entry that is not a CPE 2.3 name (a CPE 2.2 URI "cpe:/o:redhat:...", anything
+ * else) is skipped on its own and listed (flw_vuln_affected_skipped), never converted: its
+ * product entry still matches by vendor/product and its other cpes.
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +21,7 @@ struct aff_parser {
 	unsigned pi, vi;
 	size_t cpe_cap;
 	size_t ch_cap;
+	size_t skip_cap;
 };
 
 static int fail(struct aff_parser *p, int code, const char *what)
@@ -198,7 +202,50 @@ static int one_version(struct aff_parser *p, const json_t *o, struct flw_vuln_av
 	return 0;
 }
 
-static int add_cpe_key(struct aff_parser *p, const char *s)
+/* A cpes[] entry that is not a CPE 2.3 name: remembered (reported by the feed), not matched. */
+static int skip_cpe(struct aff_parser *p, unsigned ci, const json_t *c, int code)
+{
+	struct flw_vuln_affected *a = p->a;
+	const char *s = json_is_string(c) ? json_string_value(c) : "";
+	size_t n = json_is_string(c) ? json_string_length(c) : 0;
+	struct flw_vuln_affected_skip *sk;
+	int rc;
+
+	if (a->n_skips == p->skip_cap) {
+		size_t ncap = p->skip_cap ? p->skip_cap * 2 : 4;
+		struct flw_vuln_affected_skip *k = flw_reallocarray(a->skips, ncap, sizeof(*k));
+		uint32_t *o;
+
+		if (k)
+			a->skips = k;
+		o = k ? flw_reallocarray(a->skip_text_off, ncap, sizeof(*o)) : NULL;
+		if (!o)
+			return fail(p, FLW_ENOMEM, "out of memory");
+		a->skip_text_off = o;
+		p->skip_cap = ncap;
+	}
+	sk = &a->skips[a->n_skips];
+	memset(sk, 0, sizeof(*sk));
+	sk->product = p->pi;
+	sk->cpe = ci;
+	sk->code = code;
+	if (!json_is_string(c))
+		sk->reason = "not a string";
+	else if (code == FLW_ELIMIT)
+		sk->reason = "longer than a CPE name may be";
+	else if (strncmp(s, "cpe:/", 5) == 0)
+		sk->reason = "a CPE 2.2 URI, not a CPE 2.3 name (never converted)";
+	else
+		sk->reason = "not a CPE 2.3 name";
+	rc = put(p, s, n > FLW_CPE_MAX_LEN ? FLW_CPE_MAX_LEN : n, &a->skip_text_off[a->n_skips]);
+	if (rc != 0)
+		return rc;
+	a->n_skips++;
+	return 0;
+}
+
+/* 1: added, 0: skipped (not a CPE 2.3 name), <0: error */
+static int add_cpe_key(struct aff_parser *p, unsigned ci, const json_t *c)
 {
 	struct flw_vuln_affected *a = p->a;
 	struct flw_cpe cpe;
@@ -207,9 +254,15 @@ static int add_cpe_key(struct aff_parser *p, const char *s)
 	char name[FLW_CPE_VALUES_MAX + 2];
 	int rc;
 
-	rc = flw_cpe_parse(&cpe, s, strlen(s), NULL);
+	if (!json_is_string(c))
+		return skip_cpe(p, ci, c, FLW_EFORMAT);
+	if (json_string_length(c) > FLW_CPE_MAX_LEN)
+		return skip_cpe(p, ci, c, FLW_ELIMIT);
+	rc = flw_cpe_parse(&cpe, json_string_value(c), json_string_length(c), NULL);
+	if (rc == FLW_EFORMAT || rc == FLW_ELIMIT)
+		return skip_cpe(p, ci, c, rc);
 	if (rc != 0)
-		return fail(p, rc, "cpes: not a CPE 2.3 name");
+		return fail(p, rc, "cpes");
 	if (a->n_cpe == p->cpe_cap) {
 		size_t ncap = p->cpe_cap ? p->cpe_cap * 2 : 4;
 		uint64_t *k = flw_reallocarray(a->cpe_keys, ncap, sizeof(*k));
@@ -231,7 +284,7 @@ static int add_cpe_key(struct aff_parser *p, const char *s)
 	a->cpe_keys[a->n_cpe++] = flw_cpe_has_wildcard(&cpe, FLW_CPE_VENDOR) || !*v || !*pr
 	                                  ? 0
 	                                  : flw_vuln__key(v, strlen(v), pr, strlen(pr));
-	return 0;
+	return 1;
 }
 
 /* vendor/product (or collectionURL/packageName) and cpes[]; sets scheme and known. */
@@ -274,10 +327,11 @@ static int names(struct aff_parser *p, const json_t *o, struct flw_vuln_aprod *p
 		const char *cv;
 		int k = 0;
 
-		if (!json_is_string(c) || json_string_length(c) > FLW_CPE_MAX_LEN)
-			return fail(p, FLW_EFORMAT, "cpes");
-		if ((rc = add_cpe_key(p, json_string_value(c))) != 0)
-			return rc;
+		if ((rc = add_cpe_key(p, (unsigned)i, c)) <= 0) {
+			if (rc < 0)
+				return rc;
+			continue; /* skipped: the entry still matches by its other names */
+		}
 		cv = p->a->pool + p->a->cpe_name_off[p->a->n_cpe - 1];
 		if (!*known) { /* e.g. CNA "OpenSSL" + ADP cpe openssl:openssl */
 			char vv[FLW_CPE_VALUES_MAX];
@@ -365,6 +419,8 @@ int flw_vuln_affected_parse(struct flw_vuln_affected **out, const json_t *affect
 			goto out;
 		a->n_prods++;
 	}
+	for (i = 0; i < a->n_skips; i++)
+		a->skips[i].text = a->pool + a->skip_text_off[i];
 	*out = a;
 	a = NULL;
 	rc = 0;
@@ -384,6 +440,8 @@ void flw_vuln_affected_free(struct flw_vuln_affected *a)
 	flw_free(a->changes);
 	flw_free(a->cpe_keys);
 	flw_free(a->cpe_name_off);
+	flw_free(a->skips);
+	flw_free(a->skip_text_off);
 	flw_free(a->pool);
 	flw_free(a);
 }
@@ -391,4 +449,11 @@ void flw_vuln_affected_free(struct flw_vuln_affected *a)
 size_t flw_vuln_affected_count(const struct flw_vuln_affected *a)
 {
 	return a ? a->n_prods : 0;
+}
+
+const struct flw_vuln_affected_skip *flw_vuln_affected_skipped(const struct flw_vuln_affected *a,
+                                                               size_t *n_out)
+{
+	*n_out = a ? a->n_skips : 0;
+	return *n_out ? a->skips : NULL;
 }

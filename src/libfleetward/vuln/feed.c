@@ -135,6 +135,7 @@ void flw_feed__record_free(struct flw_vuln_record *rec)
 #endif
 	json_decref(rec->config_json);
 	json_decref(rec->affected_json);
+	flw_free(rec->affected_from);
 	flw_free(rec);
 }
 
@@ -1364,6 +1365,50 @@ static int matcher_one(struct feed_ctx *ctx, struct flw_vuln_record *rec, int *r
 	return 0;
 }
 
+#if FEED_HAVE_MATCH
+/* Field path of cpes[c] of affected entry i: under its container for CVE 5, in the
+ * flattened list for NVD. */
+static void cpes_path(const struct flw_vuln_record *rec, size_t i, unsigned c, char *out, size_t n)
+{
+	size_t first = i;
+	unsigned from;
+
+	if (!rec->affected_from || i >= json_array_size(rec->affected_json)) {
+		snprintf(out, n, "affected[%zu].cpes[%u]", i, c);
+		return;
+	}
+	from = rec->affected_from[i];
+	while (first > 0 && rec->affected_from[first - 1] == from)
+		first--;
+	if (from == 0)
+		snprintf(out, n, "containers.cna.affected[%zu].cpes[%u]", i - first, c);
+	else
+		snprintf(out, n, "containers.adp[%u].affected[%zu].cpes[%u]", from - 1, i - first,
+		         c);
+}
+
+/* Each cpes entry the matcher skipped: reported, the record keeps its parsed form. */
+static void report_skipped(struct feed_ctx *ctx, const struct flw_vuln_record *rec, size_t index)
+{
+	const struct flw_vuln_affected_skip *sk;
+	struct flw_diag d;
+	char path[FLW_DIAG_PATH_MAX];
+	size_t n;
+	size_t i;
+
+	sk = flw_vuln_affected_skipped(rec->affected, &n);
+	for (i = 0; i < n; i++) {
+		cpes_path(rec, sk[i].product, sk[i].cpe, path, sizeof(path));
+		flw_diag_clear(&d);
+		flw_diag_set(&d, sk[i].code, path,
+		             "'%.160s': %s; this entry is skipped, the product's other names "
+		             "still match",
+		             sk[i].text, sk[i].reason);
+		flw_feed__report_kept(ctx, rec->id, index, &d);
+	}
+}
+#endif
+
 int flw_feed__parse_matcher(struct feed_ctx *ctx, struct flw_vuln_record *rec, size_t index)
 {
 	struct flw_diag d;
@@ -1379,6 +1424,8 @@ int flw_feed__parse_matcher(struct feed_ctx *ctx, struct flw_vuln_record *rec, s
 		flw_diag_clear(&d);
 		rc = flw_vuln_affected_parse(&rec->affected, rec->affected_json, &d);
 		rc = matcher_one(ctx, rec, &rec->affected_rc, "affected", index, rc, &d);
+		if (rc == 0 && rec->affected)
+			report_skipped(ctx, rec, index);
 	}
 #else
 	(void)ctx;

@@ -30,6 +30,7 @@ struct cve5_container {
 	enum flw_vuln_origin origin;
 	const char *source; /* providerMetadata.shortName */
 	char path[32];      /* "containers.cna", "containers.adp[1]" */
+	uint16_t from;      /* 0 cna, k + 1 adp[k] (flw_vuln_record.affected_from) */
 };
 
 static int cve5_other(struct flw_vuln_record *rec, const struct cve5_container *c,
@@ -113,6 +114,24 @@ static int cve5_problem_types(struct flw_vuln_record *rec, const json_t *arr, st
 	return 0;
 }
 
+/* Record that the next n affected entries come from container `from` (for report paths). */
+static int cve5_affected_from(struct flw_vuln_record *rec, size_t n, uint16_t from)
+{
+	size_t have = json_array_size(rec->affected_json);
+	uint16_t *f;
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	f = flw_reallocarray(rec->affected_from, have + n, sizeof(*f));
+	if (!f)
+		return FLW_ENOMEM;
+	rec->affected_from = f;
+	for (i = 0; i < n; i++)
+		f[have + i] = from;
+	return 0;
+}
+
 static int cve5_lists(struct flw_vuln_record *rec, const struct cve5_container *c,
                       struct flw_diag *diag)
 {
@@ -142,6 +161,8 @@ static int cve5_lists(struct flw_vuln_record *rec, const struct cve5_container *
 	rc = flw_json_get_arr(c->obj, "affected", &v, 0, 0, diag);
 	if (rc == 0 && !rec->affected_json && !(rec->affected_json = json_array()))
 		return FLW_ENOMEM;
+	if (rc == 0)
+		rc = cve5_affected_from(rec, json_array_size(v), c->from);
 	if (rc == 0 && json_array_extend(rec->affected_json, v) != 0)
 		return FLW_ENOMEM;
 	return rc == FLW_ENOTFOUND ? 0 : rc;
@@ -157,6 +178,7 @@ static int cve5_container_init(struct cve5_container *c, const json_t *obj, int 
 		snprintf(c->path, sizeof(c->path), "containers.adp[%zu]", i);
 	else
 		snprintf(c->path, sizeof(c->path), "containers.cna");
+	c->from = (uint16_t)(adp ? i + 1 : 0); /* i < 1000: flw_json_get_arr caps adp */
 	if (!json_is_object(obj))
 		return flw_diag_set(diag, FLW_EFORMAT, c->path, "expected an object");
 	pm = json_object_get(obj, "providerMetadata");

@@ -163,6 +163,9 @@ struct flw_vuln_affected {
 	uint64_t *cpe_keys; /* vendor:product of cpes[] entries */
 	uint32_t *cpe_name_off;
 	size_t n_cpe;
+	struct flw_vuln_affected_skip *skips; /* cpes[] entries that are not CPE 2.3 names */
+	uint32_t *skip_text_off;
+	size_t n_skips;
 	char *pool;
 	size_t pool_len;
 	size_t pool_cap;
@@ -197,5 +200,12 @@ struct flw_match_item {
 	struct flw_version ver[_FLW_VSCHEME_MAX];
 	uint8_t ver_ok[_FLW_VSCHEME_MAX];
 };
+
+/* ---- index ---- */
+
+/* For tests and benchmarks: the item's candidate records (as flw_vuln_index_lookup counts
+ * them) and how many of them flw_vuln_index_match evaluates after its version filters. */
+void flw_vuln__index_count(const struct flw_vuln_index *idx, const struct flw_match_item *it,
+                           size_t *candidates, size_t *evaluated);
 
 #endif /* FLW_VULN_PRIVATE_H */

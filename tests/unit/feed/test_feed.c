@@ -394,6 +394,7 @@ static void test_cve5_sample(void **state)
 	struct flw_feed_opts o = opts_for(&er);
 	struct flw_diag d;
 	const struct flw_vuln_entry *e;
+	size_t found = 0;
 	size_t i;
 
 	(void)state;
@@ -404,17 +405,26 @@ static void test_cve5_sample(void **state)
 	assert_int_equal(st.records, 1975);
 	assert_int_equal(st.added, 1975);
 	assert_int_equal(st.failed, 0);
-	/* the matcher may refuse an "affected" it cannot read (CPE 2.2 URIs in Red Hat's cpes):
-	 * reported with the id, record kept */
-	assert_int_equal(er.n, st.refused);
+	/* 39 "cpes" entries are CPE 2.2 URIs (Red Hat's cpe:/o:redhat:enterprise_linux:N,
+	 * python3 over the file): each is skipped alone and reported with its path, the record
+	 * keeps its parsed affected entries */
+	assert_int_equal(st.refused, flw_feed_have_matcher() ? 39 : 0);
+	assert_int_equal(er.n, st.refused < MAX_ERRORS ? st.refused : MAX_ERRORS);
 	for (i = 0; i < er.n; i++) {
+		e = flw_vuln_db_get(db, er.id[i]);
 		assert_true(flw_feed__cve_id_ok(er.id[i]));
 		assert_true(er.kept[i]);
-		assert_non_null(flw_vuln_db_get(db, er.id[i])->cve5);
-		assert_int_not_equal(flw_vuln_db_get(db, er.id[i])->cve5->affected_rc, 0);
+		assert_int_equal(er.code[i], FLW_EFORMAT);
+		assert_non_null(e->cve5);
+		assert_non_null(e->cve5->affected);
+		assert_int_equal(e->cve5->affected_rc, 0);
+		assert_int_equal(strncmp(er.path[i], "containers.", 11), 0);
+		assert_non_null(strstr(er.path[i], "].cpes["));
+		if (strcmp(er.id[i], "CVE-2023-38469") == 0 &&
+		    strcmp(er.path[i], "containers.cna.affected[3].cpes[0]") == 0)
+			found++; /* cpe:/o:redhat:enterprise_linux:8 */
 	}
-	if (!flw_feed_have_matcher())
-		assert_int_equal(st.refused, 0);
+	assert_int_equal(found, flw_feed_have_matcher() ? 1 : 0);
 	assert_true(er.progress_calls >= 20); /* every 100 records, and once at the end */
 	assert_int_equal(er.progress_done, 1);
 	assert_int_equal(flw_vuln_db_foreach(db, sum_cve5, &s), 0);
@@ -739,6 +749,99 @@ static void test_cve5_malformed(void **state)
 	assert_int_equal(er.code[0], FLW_EFORMAT);
 	flw_vuln_db_free(db);
 	flw_free(text);
+}
+
+/* A CVE 5 record whose "cpes" mix CPE 2.2 URIs / junk with CPE 2.3 names: only the bad
+ * entries are skipped (reported with their path, record kept), everything else matches. */
+static const char cve5_mixed_cpes[] =
+        "{\"dataType\":\"CVE_RECORD\",\"dataVersion\":\"5.1\",\"cveMetadata\":{\"cveId\":\"CVE-"
+        "2099-1100\",\"state\":\"PUBLISHED\",\"dateUpdated\":\"2024-02-01T00:00:00Z\"},"
+        "\"containers\":{\"cna\":{\"providerMetadata\":{\"orgId\":\"x\",\"shortName\":\"acme\"},"
+        "\"affected\":["
+        "{\"vendor\":\"Acme\",\"product\":\"Widget\",\"defaultStatus\":\"unaffected\","
+        "\"cpes\":[\"cpe:/a:acme:widget:1.0\",\"cpe:2.3:a:acme:widget_pro:*:*:*:*:*:*:*:*\"],"
+        "\"versions\":[{\"version\":\"1.0\",\"lessThan\":\"1.4\",\"versionType\":\"semver\","
+        "\"status\":\"affected\"}]},"
+        "{\"vendor\":\"Acme\",\"product\":\"Gadget\",\"versions\":[{\"version\":\"2.0\","
+        "\"status\":\"affected\"}]}]},"
+        "\"adp\":[{\"providerMetadata\":{\"orgId\":\"af854a3a-2127-422b-91ae-364da2661108\","
+        "\"shortName\":\"CVE\"}},"
+        "{\"providerMetadata\":{\"orgId\":\"134c704f-9b21-4f2e-91b3-4a467353bcc0\","
+        "\"shortName\":\"CISA-ADP\"},\"affected\":[{\"vendor\":\"n/a\",\"product\":\"n/a\","
+        "\"cpes\":[\"cpe:2.3:a:acme:gadget:*:*:*:*:*:*:*:*\"]},"
+        "{\"vendor\":\"acme\",\"product\":\"tool\",\"defaultStatus\":\"unaffected\","
+        "\"cpes\":[\"not a cpe\",42,\"cpe:2.3:a:acme:tool_lite:*:*:*:*:*:*:*:*\"],"
+        "\"versions\":[{\"version\":\"0\",\"lessThan\":\"3\",\"versionType\":\"semver\","
+        "\"status\":\"affected\"}]}]}]}}";
+
+static enum flw_match_verdict verdict_of(const struct flw_vuln_affected *a, const char *product,
+                                         const char *version)
+{
+	struct flw_component c = { .vendor = "acme", .product = product, .version = version };
+	struct flw_match_item *it = NULL;
+	struct flw_match_result r;
+
+	assert_int_equal(flw_match_item_new(&it, &c, NULL, NULL), 0);
+	assert_int_equal(flw_match_affected(a, it, &r), 0);
+	flw_match_item_free(it);
+	return r.verdict;
+}
+
+static void test_cve5_bad_cpes_entry_skipped_alone(void **state)
+{
+	struct flw_vuln_db *db = new_db();
+	struct flw_feed_stats st;
+	struct errs er;
+	const struct flw_vuln_record *rec;
+	const struct flw_vuln_affected_skip *sk;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(import_mem(db, FLW_FEED_CVE5, 0, cve5_mixed_cpes, &er, &st), 0);
+	assert_int_equal(st.records, 1);
+	assert_int_equal(st.added, 1);
+	assert_int_equal(st.failed, 0);
+	rec = flw_vuln_db_get(db, "CVE-2099-1100")->cve5;
+	assert_non_null(rec);
+	assert_int_equal(json_array_size(rec->affected_json), 4);
+	if (!flw_feed_have_matcher()) {
+		assert_int_equal(st.refused, 0);
+		flw_vuln_db_free(db);
+		return;
+	}
+	/* reported: the two bad entries by their path, record kept */
+	assert_int_equal(st.refused, 3);
+	assert_int_equal(er.n, 3);
+	assert_string_equal(er.id[0], "CVE-2099-1100");
+	assert_true(er.kept[0]);
+	assert_int_equal(er.code[0], FLW_EFORMAT);
+	assert_string_equal(er.path[0], "containers.cna.affected[0].cpes[0]");
+	assert_string_equal(er.path[1], "containers.adp[1].affected[1].cpes[0]");
+	assert_string_equal(er.path[2], "containers.adp[1].affected[1].cpes[1]");
+	assert_true(er.kept[1] && er.kept[2]);
+	/* the parsed form is there, and lists what it skipped (never converted) */
+	assert_int_equal(rec->affected_rc, 0);
+	assert_non_null(rec->affected);
+	assert_int_equal(flw_vuln_affected_count(rec->affected), 4);
+	sk = flw_vuln_affected_skipped(rec->affected, &n);
+	assert_int_equal(n, 3);
+	assert_int_equal(sk[0].product, 0);
+	assert_int_equal(sk[0].cpe, 0);
+	assert_string_equal(sk[0].text, "cpe:/a:acme:widget:1.0");
+	assert_non_null(strstr(sk[0].reason, "2.2"));
+	assert_string_equal(sk[1].text, "not a cpe");
+	assert_int_equal(sk[2].product, 3);
+	assert_int_equal(sk[2].cpe, 1);
+	assert_string_equal(sk[2].text, "");
+	/* everything else still matches: the entry with the bad cpe (by name and by its valid
+	 * 2.3 cpe), the CNA's other entry, the ADP entries */
+	assert_int_equal(verdict_of(rec->affected, "widget", "1.2"), FLW_MATCH_YES);
+	assert_int_equal(verdict_of(rec->affected, "widget", "1.4"), FLW_MATCH_NO);
+	assert_int_equal(verdict_of(rec->affected, "widget_pro", "1.2"), FLW_MATCH_YES);
+	assert_int_equal(verdict_of(rec->affected, "gadget", "2.0"), FLW_MATCH_YES);
+	assert_int_equal(verdict_of(rec->affected, "tool", "2.9"), FLW_MATCH_YES);
+	assert_int_equal(verdict_of(rec->affected, "tool_lite", "3.0"), FLW_MATCH_NO);
+	flw_vuln_db_free(db);
 }
 
 static const char kev_head[] = "{\"title\":\"t\",\"catalogVersion\":\"%s\",\"dateReleased\":\"%s\","
@@ -1128,6 +1231,7 @@ int main(void)
 		cmocka_unit_test(test_nvd_malformed),
 		cmocka_unit_test(test_nvd_broken_files),
 		cmocka_unit_test(test_cve5_malformed),
+		cmocka_unit_test(test_cve5_bad_cpes_entry_skipped_alone),
 		cmocka_unit_test(test_kev_malformed_and_reimport),
 		cmocka_unit_test(test_epss_malformed_and_reimport),
 		cmocka_unit_test(test_nvd_reimport),

@@ -10,6 +10,7 @@
 #include "fleetward/alloc.h"
 #include "fleetward/error.h"
 #include "fleetward/match.h"
+#include "match_diff.h"
 #include "vuln/vuln_private.h"
 
 static json_t *nvd;
@@ -570,6 +571,36 @@ static void test_cve5_real_record_shapes(void **s)
 	json_decref(x);
 }
 
+/* a cpes entry that is not a CPE 2.3 name is skipped alone, never converted */
+static void test_cve5_bad_cpes_entry(void **s)
+{
+	const char *json =
+	        "[{\"vendor\":\"n/a\",\"product\":\"n/a\",\"cpes\":[\"cpe:/a:"
+	        "thekelleys:dnsmasq:2.89\",\"cpe:2.3:a:thekelleys:dnsmasq:*:*:*:*:*:*:*:*"
+	        "\"],\"defaultStatus\":\"unaffected\",\"versions\":[{\"version\":"
+	        "\"0\",\"lessThan\":\"2.90\",\"versionType\":\"custom\",\"status\":"
+	        "\"affected\"}]}]";
+	const struct flw_vuln_affected_skip *sk;
+	size_t n = 0;
+	json_t *j = json_loads(json, 0, NULL);
+	struct flw_vuln_affected *a = NULL;
+
+	(void)s;
+	assert_non_null(j);
+	assert_int_equal(flw_vuln_affected_parse(&a, j, NULL), 0);
+	sk = flw_vuln_affected_skipped(a, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(sk[0].code, FLW_EFORMAT);
+	assert_string_equal(sk[0].text, "cpe:/a:thekelleys:dnsmasq:2.89");
+	assert_int_equal(a->n_cpe, 1);
+	assert_int_equal(aff(json, "dnsmasq", "2.89"), Y);
+	assert_int_equal(aff(json, "dnsmasq", "2.90"), N);
+	assert_null(flw_vuln_affected_skipped(NULL, &n));
+	assert_int_equal(n, 0);
+	flw_vuln_affected_free(a);
+	json_decref(j);
+}
+
 /* ---- alias table ---- */
 
 static void test_alias_file_matches_builtin(void **s)
@@ -772,11 +803,14 @@ int main(void)
 		cmocka_unit_test(test_cve5_unaffected_first_wins_and_changes),
 		cmocka_unit_test(test_cve5_custom_needs_known_comparator),
 		cmocka_unit_test(test_cve5_real_record_shapes),
+		cmocka_unit_test(test_cve5_bad_cpes_entry),
 		cmocka_unit_test(test_alias_file_matches_builtin),
 		cmocka_unit_test(test_alias_cases),
 		cmocka_unit_test(test_component_purl_and_deb),
 		cmocka_unit_test(test_config_bad_input),
 		cmocka_unit_test(test_config_oom),
+		cmocka_unit_test(test_index_filter_differential),
+		cmocka_unit_test(test_index_filter_oom),
 	};
 
 	return cmocka_run_group_tests(tests, load_nvd, free_nvd);
