@@ -337,5 +337,12 @@ FLW_EXPORT FLW_WARN_UNUSED int flw_feed_import_mem(struct flw_vuln_db *db, int k
                                                    struct flw_feed_stats *stats,
                                                    struct flw_diag *diag);
 
+/* ---- kind of a file ------------------------------------------------------------------- */
+#define FLW_FEED_SNIFF_BYTES (64u * 1024u) /* the first bytes of a file enough to tell its kind */
+/* The kind of a feed from its first n bytes (complete = 1 when p holds the whole file):
+ * "nvd", "cve5" (one record), "cve5-jsonl", "kev" or "epss" by a decisive key or header, NULL
+ * when it cannot be told (the caller asks for an explicit kind). Never reads past n. */
+FLW_EXPORT const char *flw_feed_sniff(const void *p, size_t n, int complete);
+
 FLW_END_DECLS
 #endif /* FLW_FEED_H */

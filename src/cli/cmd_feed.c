@@ -1,7 +1,7 @@
 /* src/cli/cmd_feed.c - `fleetward feed import|list`, `fleetward vuln show`
  *
  * feed import, per file: (1) the kind, from --kind or told from the first bytes by the server's
- * own rules (flw_vulnsvc_sniff); (2) a local parse pass with the library's own importer (feed.h) into a
+ * own rules (flw_feed_sniff); (2) a local parse pass with the library's own importer (feed.h) into a
  * throw-away record set, with progress on stderr (bytes, records, malformed, records/s) and the
  * malformed records by CVE id and reason; a file the parser refuses as a whole (wrong kind,
  * truncated, over a limit) is not uploaded; (3) the upload, streamed from the file
@@ -23,7 +23,6 @@
 #include "fleetward/error.h"
 #include "fleetward/feed.h"
 #include "fleetward/json.h"
-#include "server/vulnsvc.h"
 
 #define FEED_SHOW_ERRORS   20           /* malformed records printed per file */
 #define FEED_STALL_SECONDS 1800L        /* the server imports and re-assesses before it answers */
@@ -62,11 +61,11 @@ static const struct feed_kind *kind_by_name(const char *s)
 }
 
 /* ---- telling the kind from the first bytes -------------------------------------------------- */
-/* The server's own rules (flw_vulnsvc_sniff, docs/PROTOCOL.md "Feed import"), so that a file is
+/* The server's own rules (flw_feed_sniff, docs/PROTOCOL.md "Feed import"), so that a file is
  * parsed here as what the server would take it for. */
 static int sniff_file(const struct cli_ctx *ctx, const char *file, const struct feed_kind **out)
 {
-	unsigned char *head = flw_malloc(FLW_VULNSVC_SNIFF_BYTES);
+	unsigned char *head = flw_malloc(FLW_FEED_SNIFF_BYTES);
 	FILE *f = NULL;
 	size_t n;
 	int rc = CLI_EXIT_FAIL;
@@ -78,12 +77,12 @@ static int sniff_file(const struct cli_ctx *ctx, const char *file, const struct 
 		rc = cli_fail(ctx, "cannot open '%s': %s", file, strerror(errno));
 		goto out;
 	}
-	n = fread(head, 1, FLW_VULNSVC_SNIFF_BYTES, f);
+	n = fread(head, 1, FLW_FEED_SNIFF_BYTES, f);
 	if (ferror(f)) {
 		rc = cli_fail(ctx, "cannot read '%s': %s", file, strerror(errno));
 		goto out;
 	}
-	*out = kind_by_name(flw_vulnsvc_sniff(head, n, n < FLW_VULNSVC_SNIFF_BYTES));
+	*out = kind_by_name(flw_feed_sniff(head, n, n < FLW_FEED_SNIFF_BYTES));
 	if (!*out) {
 		rc = cli_fail(ctx, "'%s': cannot tell the kind of feed from its first bytes", file);
 		cli_hint("give it: --kind nvd, cve5, cve5-jsonl, kev or epss");
@@ -180,8 +179,8 @@ static void print_record_error(const char *id, const char *where, size_t index, 
 	for (i = 0; cid[i]; i++)
 		if ((unsigned char)cid[i] < 0x20 || cid[i] == 0x7f)
 			cid[i] = '?';
-	fprintf(stderr, "  %s %s (%s %zu): %s\n",
-	        kept ? "record kept:" : "malformed:", cid, where, index, clean);
+	fprintf(stderr, "  %s %s (%s %zu): %s\n", kept ? "record kept:" : "malformed:", cid, where,
+	        index, clean);
 }
 
 static void on_error(const struct flw_feed_error *e, void *payload)

@@ -40,7 +40,6 @@ struct flw_vulnsvc;
 struct flw_vulnsvc_upload;
 
 #define FLW_VULNSVC_FEED_MAX_DEFAULT ((uint64_t)1 << 30) /* --feed-max-bytes default */
-#define FLW_VULNSVC_SNIFF_BYTES      (64u * 1024u)       /* bytes looked at to tell a feed's kind */
 #define FLW_VULNSVC_ERRORS_MAX       100 /* per-record errors listed in an import answer */
 #define FLW_VULNSVC_NAME_MAX         255 /* ?name= of an import */
 #define FLW_VULNSVC_LIST_DEFAULT     100
@@ -182,8 +181,5 @@ int flw_vulnsvc_report(struct flw_vulnsvc *v, struct flw_store *s, const char *n
 
 /* "nvd", "cve5", "cve5-jsonl", "kev", "epss" -> 1 */
 int flw_vulnsvc_kind_ok(const char *kind);
-/* The kind of a feed from its first bytes (complete = 1 when p holds the whole file), or NULL
- * when it cannot be told. */
-const char *flw_vulnsvc_sniff(const void *p, size_t n, int complete);
 
 #endif /* FLW_SERVER_VULNSVC_H */

@@ -1,7 +1,7 @@
 /* server/vulnsvc_feed.c - feed uploads, kind sniffing, imports and their replay
  *
  * An upload is written to DATA/feeds/tmp/upload.XXXXXX as it arrives, hashed on the way, and
- * its first FLW_VULNSVC_SNIFF_BYTES are kept to tell its kind when none was given (a body
+ * its first FLW_FEED_SNIFF_BYTES are kept to tell its kind when none was given (a body
  * whose kind cannot be told stops being written at once, but is still counted so that an
  * oversize body is refused as such). The import renames it to DATA/feeds/<sha256> (fsync of
  * file and directory first), imports it into the record set and records it in the store.
@@ -63,154 +63,6 @@ int flw_vulnsvc_kind_ok(const char *kind)
 	return kind_find(kind) != NULL;
 }
 
-/* ---- sniffing ---------------------------------------------------------------------------- */
-
-#define SNIFF_DEPTH 64
-
-struct sniff {
-	int depth;
-	int in_str;
-	int esc;
-	int collecting; /* the string being read is an object key */
-	int key_done;
-	char key[40];
-	size_t klen;
-	unsigned char obj[SNIFF_DEPTH + 1]; /* container at each depth is an object */
-	int expect_key;
-	int in_vulns; /* inside the top-level "vulnerabilities" array */
-	int nl_inside;
-	const char *kind;
-};
-
-static const struct {
-	int depth; /* 1: top-level key; 3: key of a "vulnerabilities" element */
-	const char *key;
-	const char *kind;
-} decisive[] = {
-	{ 1, "dataType", "cve5" },
-	{ 1, "dataVersion", "cve5" },
-	{ 1, "cveMetadata", "cve5" },
-	{ 1, "containers", "cve5" },
-	{ 1, "catalogVersion", "kev" },
-	{ 1, "dateReleased", "kev" },
-	{ 1, "resultsPerPage", "nvd" },
-	{ 1, "startIndex", "nvd" },
-	{ 1, "totalResults", "nvd" },
-	{ 1, "format", "nvd" },
-	{ 3, "cve", "nvd" },
-	{ 3, "cveID", "kev" },
-};
-
-static void sniff_key(struct sniff *z)
-{
-	size_t i;
-
-	z->key[z->klen] = '\0';
-	if (z->depth == 1)
-		z->in_vulns = strcmp(z->key, "vulnerabilities") == 0;
-	if (z->depth == 3 && !z->in_vulns)
-		return;
-	for (i = 0; !z->kind && i < FLW_ARRAY_SIZE(decisive); i++)
-		if (decisive[i].depth == z->depth && strcmp(decisive[i].key, z->key) == 0)
-			z->kind = decisive[i].kind;
-}
-
-static void sniff_string_byte(struct sniff *z, unsigned char c)
-{
-	if (z->esc) {
-		z->esc = 0;
-	} else if (c == '\\') {
-		z->esc = 1;
-		return;
-	} else if (c == '"') {
-		z->in_str = 0;
-		z->key_done = z->collecting;
-		return;
-	}
-	if (z->collecting && z->klen < sizeof(z->key) - 1)
-		z->key[z->klen++] = (char)c;
-}
-
-/* one byte outside strings; 1 when the first top-level value closed */
-static int sniff_byte(struct sniff *z, unsigned char c)
-{
-	switch (c) {
-	case '"':
-		z->in_str = 1;
-		z->collecting = z->expect_key;
-		z->klen = 0;
-		break;
-	case '{':
-	case '[':
-		if (z->depth >= SNIFF_DEPTH)
-			return 1;
-		z->obj[++z->depth] = c == '{';
-		z->expect_key = c == '{';
-		break;
-	case '}':
-	case ']':
-		if (--z->depth <= 0)
-			return 1;
-		z->expect_key = 0;
-		break;
-	case ':':
-		if (z->key_done)
-			sniff_key(z);
-		z->key_done = 0;
-		z->expect_key = 0;
-		break;
-	case ',':
-		z->expect_key = z->obj[z->depth];
-		break;
-	case '\n':
-		z->nl_inside = 1;
-		break;
-	default:
-		break;
-	}
-	return 0;
-}
-
-static const char *sniff_json(const unsigned char *b, size_t n)
-{
-	struct sniff z;
-	size_t i;
-	int closed = 0;
-
-	memset(&z, 0, sizeof(z));
-	for (i = 0; i < n && !closed; i++) {
-		if (z.in_str)
-			sniff_string_byte(&z, b[i]);
-		else
-			closed = sniff_byte(&z, b[i]);
-		if (z.kind && strcmp(z.kind, "cve5") != 0)
-			return z.kind;
-	}
-	if (!z.kind)
-		return NULL;
-	/* CVE 5: one record per line when the first record has no line break inside */
-	return z.nl_inside ? "cve5" : "cve5-jsonl";
-}
-
-const char *flw_vulnsvc_sniff(const void *p, size_t n, int complete)
-{
-	const unsigned char *b = p;
-	size_t i = 0;
-
-	(void)complete;
-	if (n >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf)
-		i = 3;
-	while (i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'))
-		i++;
-	if (i >= n)
-		return NULL;
-	if (b[i] == '#' || (n - i >= 4 && strncasecmp((const char *)b + i, "cve,", 4) == 0))
-		return "epss";
-	if (b[i] != '{')
-		return NULL;
-	return sniff_json(b + i, n - i);
-}
-
 /* ---- uploads ----------------------------------------------------------------------------- */
 
 struct flw_vulnsvc_upload {
@@ -221,7 +73,7 @@ struct flw_vulnsvc_upload {
 	struct flw_sha256 *h;
 	uint64_t len;
 	uint64_t max;
-	unsigned char head[FLW_VULNSVC_SNIFF_BYTES];
+	unsigned char head[FLW_FEED_SNIFF_BYTES];
 	size_t head_len;
 	int refused; /* kind could not be told: nothing more is written */
 	int digested;
@@ -317,7 +169,7 @@ int flw_vulnsvc_upload_write(struct flw_vulnsvc_upload *u, const void *p, size_t
 	memcpy(u->head + u->head_len, p, take);
 	u->head_len += take;
 	if (!u->kind[0] && u->head_len == sizeof(u->head)) {
-		const char *k = flw_vulnsvc_sniff(u->head, u->head_len, 0);
+		const char *k = flw_feed_sniff(u->head, u->head_len, 0);
 
 		if (!k) {
 			u->refused = 1; /* told at the end (a 413 first, if it comes to that) */
@@ -355,7 +207,7 @@ static int upload_finish(struct flw_vulnsvc_upload *u, const struct kind **k_out
 	int rc;
 
 	if (u->refused || (!u->kind[0] && u->len > 0 &&
-	                   !flw_vulnsvc_sniff(u->head, u->head_len, u->head_len == u->len)))
+	                   !flw_feed_sniff(u->head, u->head_len, u->head_len == u->len)))
 		return flw_diag_set(diag, FLW_EFORMAT, "kind",
 		                    "cannot tell the feed's kind from its first bytes: give "
 		                    "?kind=nvd|cve5|cve5-jsonl|kev|epss");
@@ -363,7 +215,7 @@ static int upload_finish(struct flw_vulnsvc_upload *u, const struct kind **k_out
 		return flw_diag_set(diag, FLW_EFORMAT, NULL, "empty upload: send the feed file");
 	if (!u->kind[0])
 		snprintf(u->kind, sizeof(u->kind), "%s",
-		         flw_vulnsvc_sniff(u->head, u->head_len, u->head_len == u->len));
+		         flw_feed_sniff(u->head, u->head_len, u->head_len == u->len));
 	k = kind_find(u->kind);
 	if (!k)
 		return flw_diag_set(diag, FLW_EFORMAT, "kind", "unknown feed kind");

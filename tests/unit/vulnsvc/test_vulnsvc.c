@@ -419,7 +419,7 @@ static void sniff_head(const char *rel, const char *want)
 	char *p = vd(rel);
 
 	read_file(p, &b);
-	assert_string_equal(flw_vulnsvc_sniff(b.data, b.len < 65536 ? b.len : 65536, 0), want);
+	assert_string_equal(flw_feed_sniff(b.data, b.len < 65536 ? b.len : 65536, 0), want);
 	flw_buf_free(&b);
 	flw_free(p);
 }
@@ -435,20 +435,19 @@ static void test_sniff(void **state)
 	sniff_head("cve5_iot_sample.jsonl", "cve5-jsonl");
 	sniff_head("kev/known_exploited_vulnerabilities.json", "kev");
 	sniff_head("epss_sample.csv", "epss");
-	assert_string_equal(flw_vulnsvc_sniff(pretty, strlen(pretty), 1), "cve5");
-	assert_string_equal(flw_vulnsvc_sniff("cve,epss,percentile\n", 20, 1), "epss");
+	assert_string_equal(flw_feed_sniff(pretty, strlen(pretty), 1), "cve5");
+	assert_string_equal(flw_feed_sniff("cve,epss,percentile\n", 20, 1), "epss");
 	/* KEV and NVD both have "vulnerabilities": told apart by the elements' keys */
-	assert_string_equal(flw_vulnsvc_sniff("{\"vulnerabilities\":[{\"cveID\":\"x\"}]}", 35, 1),
+	assert_string_equal(flw_feed_sniff("{\"vulnerabilities\":[{\"cveID\":\"x\"}]}", 35, 1),
 	                    "kev");
-	assert_string_equal(flw_vulnsvc_sniff("{\"vulnerabilities\":[{\"cve\":{}}]}", 32, 1),
-	                    "nvd");
+	assert_string_equal(flw_feed_sniff("{\"vulnerabilities\":[{\"cve\":{}}]}", 32, 1), "nvd");
 	/* a key inside a string or deeper does not count */
-	assert_null(flw_vulnsvc_sniff("{\"a\":\"\\\"dataType\\\":\",\"b\":{\"format\":1}}", 38, 1));
-	assert_null(flw_vulnsvc_sniff(gz, 4, 1));
-	assert_null(flw_vulnsvc_sniff("[]", 2, 1));
-	assert_null(flw_vulnsvc_sniff("{", 1, 1));
-	assert_null(flw_vulnsvc_sniff("   ", 3, 1));
-	assert_null(flw_vulnsvc_sniff("{\"a\":1,\"a\":2}", 13, 1));
+	assert_null(flw_feed_sniff("{\"a\":\"\\\"dataType\\\":\",\"b\":{\"format\":1}}", 38, 1));
+	assert_null(flw_feed_sniff(gz, 4, 1));
+	assert_null(flw_feed_sniff("[]", 2, 1));
+	assert_null(flw_feed_sniff("{", 1, 1));
+	assert_null(flw_feed_sniff("   ", 3, 1));
+	assert_null(flw_feed_sniff("{\"a\":1,\"a\":2}", 13, 1));
 	assert_true(flw_vulnsvc_kind_ok("cve5-jsonl"));
 	assert_false(flw_vulnsvc_kind_ok("osv"));
 }
