@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "flw_test.h"
+#include "store_fixture.h"
 #include "fleetward/alloc.h"
 #include "fleetward/buf.h"
 #include "fleetward/error.h"
@@ -15,15 +16,9 @@
 #include "fleetward/store.h"
 #include "fleetward/tuf.h"
 
-struct fx {
-	char *dir;
-	char *path;
-	struct flw_store *s;
-};
-
 static const struct flw_audit AUDIT = { "token:ops", "test.change", "test:1", NULL, 0 };
 
-static int setup(void **state)
+int store_fx_setup(void **state)
 {
 	struct fx *f = flw_calloc(1, sizeof(*f));
 	struct flw_diag diag = { 0 };
@@ -37,7 +32,7 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
+int store_fx_teardown(void **state)
 {
 	struct fx *f = *state;
 
@@ -1300,27 +1295,40 @@ int flw_test_store_vuln(void); /* test_store_vuln.c */
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_open_migrate_reopen, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_settings, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_api_tokens, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_enroll, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_device_list, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_device_list_prefix, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_checkin_writes_only_changes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_touch, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_groups, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_artifacts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tuf_put_get, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_publish_atomic, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_deployments, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reports, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_history_bound, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_second_connection, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_busy_is_not_fatal, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_corruption_is_fatal, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_migrate_reopen, store_fx_setup,
+		                                store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_open_errors, store_fx_setup,
+		                                store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_settings, store_fx_setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_audit, store_fx_setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_api_tokens, store_fx_setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_enroll, store_fx_setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_device_list, store_fx_setup,
+		                                store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_device_list_prefix, store_fx_setup,
+		                                store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_checkin_writes_only_changes, store_fx_setup,
+		                                store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_touch, store_fx_setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_groups, store_fx_setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_artifacts, store_fx_setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tuf_put_get, store_fx_setup,
+		                                store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_publish_atomic, store_fx_setup,
+		                                store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_deployments, store_fx_setup,
+		                                store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_reports, store_fx_setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_history_bound, store_fx_setup,
+		                                store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_second_connection, store_fx_setup,
+		                                store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_busy_is_not_fatal, store_fx_setup,
+		                                store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_corruption_is_fatal, store_fx_setup,
+		                                store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_alloc_failures, store_fx_setup,
+		                                store_fx_teardown),
 	};
 
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,42 +15,11 @@
 #include "fleetward/error.h"
 #include "fleetward/protocol.h"
 #include "fleetward/store.h"
+#include "store_fixture.h"
 
 int flw_test_store_vuln(void);
 
-struct vfx {
-	char *dir;
-	char *path;
-	struct flw_store *s;
-};
-
 static const struct flw_audit AUDIT = { "token:ops", "test.vuln", "test:1", NULL, 0 };
-
-static int vsetup(void **state)
-{
-	struct vfx *f = flw_calloc(1, sizeof(*f));
-	struct flw_diag diag = { 0 };
-
-	assert_non_null(f);
-	f->dir = flw_test_tmpdir();
-	f->path = flw_asprintf("%s/fleetward.db", f->dir);
-	assert_non_null(f->path);
-	assert_int_equal(flw_store_open(&f->s, f->path, &diag), 0);
-	*state = f;
-	return 0;
-}
-
-static int vteardown(void **state)
-{
-	struct vfx *f = *state;
-
-	flw_store_close(f->s);
-	flw_test_rmrf(f->dir);
-	flw_free(f->path);
-	flw_free(f->dir);
-	flw_free(f);
-	return 0;
-}
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
@@ -206,7 +175,7 @@ static size_t findings_count(struct flw_store *s)
 /* A database of schema 5 (before the vulnerability tables) gets them at open, its data kept */
 static void test_migration_from_5(void **state)
 {
-	struct vfx *f = *state;
+	struct fx *f = *state;
 	struct flw_diag diag = { 0 };
 	struct flw_feed_import fi = feed("kev", "kev.json", 0x44, "");
 	int v = flw_store_schema_version(f->s);
@@ -264,7 +233,7 @@ static int feed_cb(const struct flw_feed_import *f, void *ctx)
 
 static void test_feed_imports(void **state)
 {
-	struct vfx *f = *state;
+	struct fx *f = *state;
 	struct flw_diag diag = { 0 };
 	struct flw_feed_import a =
 	        feed("nvd", "nvdcve-2.0-2024.json", 0x11, "{\"added\":3,\"records\":4}");
@@ -339,7 +308,7 @@ static void test_feed_imports(void **state)
 
 static void test_feed_refusals(void **state)
 {
-	struct vfx *f = *state;
+	struct fx *f = *state;
 	struct flw_diag diag = { 0 };
 	struct flw_feed_import a = feed("nvd", "x.json", 0x22, "");
 	json_t *l = NULL;
@@ -411,7 +380,7 @@ static int finding_cb(const struct flw_store_finding *f, void *ctx)
 
 static void test_findings(void **state)
 {
-	struct vfx *f = *state;
+	struct fx *f = *state;
 	struct flw_diag diag = { 0 };
 	struct flw_store_finding in[4];
 	struct flw_finding_life l;
@@ -475,7 +444,7 @@ static void test_findings(void **state)
 
 static void test_finding_set_life(void **state)
 {
-	struct vfx *f = *state;
+	struct fx *f = *state;
 	struct flw_diag diag = { 0 };
 	struct flw_store_finding in = finding("gw-01", "CVE-2023-4567", "dnsmasq", "2.89", 1000);
 	struct flw_finding_life l;
@@ -532,7 +501,7 @@ static void test_finding_set_life(void **state)
 
 static void test_findings_refusals(void **state)
 {
-	struct vfx *f = *state;
+	struct fx *f = *state;
 	struct flw_diag diag = { 0 };
 	char longname[FLW_SBOM_NAME_MAX + 2];
 	char longver[FLW_SBOM_VERSION_MAX + 2];
@@ -651,7 +620,7 @@ static void test_findings_refusals(void **state)
 /* 50,000 findings in one call, as an assessment of a large fleet writes them: timed, printed */
 static void test_findings_put_timing(void **state)
 {
-	struct vfx *f = *state;
+	struct fx *f = *state;
 	struct flw_diag diag = { 0 };
 	const size_t n = FLW_FINDINGS_PUT_MAX;
 	struct flw_store_finding *in = flw_calloc(n, sizeof(*in));
@@ -700,7 +669,7 @@ static void test_findings_put_timing(void **state)
 
 static void test_models(void **state)
 {
-	struct vfx *f = *state;
+	struct fx *f = *state;
 	struct flw_diag diag = { 0 };
 	json_t *l = NULL;
 	json_t *o;
@@ -773,7 +742,7 @@ static void test_models(void **state)
  * nothing of the change remains. */
 static void test_vuln_audit_atomic(void **state)
 {
-	struct vfx *f = *state;
+	struct fx *f = *state;
 	struct flw_diag diag = { 0 };
 	struct flw_feed_import fi = feed("nvd", "a.json", 0x33, "");
 	struct flw_store_finding in = finding("gw-01", "CVE-2023-4567", "dnsmasq", "2.89", 1000);
@@ -980,7 +949,7 @@ static void load_fleet(struct flw_store *s)
 
 static void test_assess_load(void **state)
 {
-	struct vfx *f = *state;
+	struct fx *f = *state;
 	struct flw_diag diag = { 0 };
 	struct flw_store *s2 = NULL;
 	struct loaded *l = flw_calloc(1, sizeof(*l));
@@ -1036,7 +1005,7 @@ static void test_assess_load(void **state)
 /* An empty store loads nothing, without error */
 static void test_assess_load_empty(void **state)
 {
-	struct vfx *f = *state;
+	struct fx *f = *state;
 	struct flw_diag diag = { 0 };
 	struct loaded *l = flw_calloc(1, sizeof(*l));
 
@@ -1166,7 +1135,7 @@ static int vuln_run(struct torture *t, unsigned long fail_at, int *injected_out,
  * the migrations again (test_alloc_failures does). Files in /dev/shm when there is one. */
 static void test_vuln_alloc_failures(void **state)
 {
-	struct vfx *f = *state;
+	struct fx *f = *state;
 	char shm[] = "/dev/shm/flwunit.XXXXXX"; /* flw_test_rmrf removes only flwunit.* */
 	struct torture t = { f->dir, NULL, 0 };
 	struct flw_store *s = NULL;
@@ -1207,18 +1176,28 @@ static void test_vuln_alloc_failures(void **state)
 int flw_test_store_vuln(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_migration_from_5, vsetup, vteardown),
-		cmocka_unit_test_setup_teardown(test_feed_imports, vsetup, vteardown),
-		cmocka_unit_test_setup_teardown(test_feed_refusals, vsetup, vteardown),
-		cmocka_unit_test_setup_teardown(test_findings, vsetup, vteardown),
-		cmocka_unit_test_setup_teardown(test_finding_set_life, vsetup, vteardown),
-		cmocka_unit_test_setup_teardown(test_findings_refusals, vsetup, vteardown),
-		cmocka_unit_test_setup_teardown(test_findings_put_timing, vsetup, vteardown),
-		cmocka_unit_test_setup_teardown(test_models, vsetup, vteardown),
-		cmocka_unit_test_setup_teardown(test_vuln_audit_atomic, vsetup, vteardown),
-		cmocka_unit_test_setup_teardown(test_assess_load, vsetup, vteardown),
-		cmocka_unit_test_setup_teardown(test_assess_load_empty, vsetup, vteardown),
-		cmocka_unit_test_setup_teardown(test_vuln_alloc_failures, vsetup, vteardown),
+		cmocka_unit_test_setup_teardown(test_migration_from_5, store_fx_setup,
+		                                store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_feed_imports, store_fx_setup,
+		                                store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_feed_refusals, store_fx_setup,
+		                                store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_findings, store_fx_setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_finding_set_life, store_fx_setup,
+		                                store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_findings_refusals, store_fx_setup,
+		                                store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_findings_put_timing, store_fx_setup,
+		                                store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_models, store_fx_setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vuln_audit_atomic, store_fx_setup,
+		                                store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_assess_load, store_fx_setup,
+		                                store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_assess_load_empty, store_fx_setup,
+		                                store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_vuln_alloc_failures, store_fx_setup,
+		                                store_fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
