@@ -91,9 +91,10 @@ FLW_EXPORT size_t flw_vuln_config_unevaluable(const struct flw_vuln_config *c);
 
 /**
  * Parse a CVE 5 "affected" array (CNA and ADP entries may be concatenated). Vendor and product
- * are lower-cased with blanks turned into '_'; "n/a" names never match. Version objects whose
- * ordering is unknown (versionType other than semver/custom/generic/deb, "custom" for a product
- * without a registered comparator, unparseable bounds) are kept as unevaluable. A "cpes" entry
+ * are lower-cased with blanks turned into '_'; "n/a" names never match. Ranges are evaluated
+ * for versionType "semver", and for "custom" or no versionType when the product has a
+ * registered comparator (alias table "scheme"); other ranges (git, rpm, maven, ..., custom
+ * without a comparator) and unparseable bounds are kept as unevaluable (needs review). A "cpes" entry
  * that is not a CPE 2.3 name is skipped alone and listed by flw_vuln_affected_skipped().
  * @return 0, FLW_EFORMAT, FLW_ELIMIT, FLW_ENOMEM or FLW_EINVAL
  */
