@@ -1221,6 +1221,39 @@ static void test_reports(void **state)
 	assert_false(flw_vulnsvc_report_known("nope"));
 }
 
+/* SECURITY: a component name from an SBOM is outside input; in a CSV report, text a
+ * spreadsheet would run as a formula (= + - @) starts with a quote, and quotes are doubled */
+static const struct flw_sbom_component evil10[] = {
+	{ "=HYPERLINK(\"http://x\",\"y\")", "1.0.2zf", NULL,
+	  "cpe:2.3:a:openssl:openssl:1.0.2zf:*:*:*:*:*:*:*", "openssl" },
+};
+static const struct flw_sbom_component evil11[] = {
+	{ "=HYPERLINK(\"http://x\",\"y\")", "1.0.2zg", NULL,
+	  "cpe:2.3:a:openssl:openssl:1.0.2zg:*:*:*:*:*:*:*", "openssl" },
+};
+
+static void test_csv_formula(void **state)
+{
+	struct fx *f = *state;
+	struct flw_vulnsvc_report_opts ro;
+	struct flw_buf csv;
+
+	publish(f, 1, "fw/evil-1.0", "evil", evil10, 1, T0 - 10 * DAY);
+	publish(f, 2, "fw/evil-1.1", "evil", evil11, 1, T0 - DAY);
+	enroll(f, "e1", "evil");
+	checkin(f, "e1", "fw/evil-1.0", NULL, T0 - 3600);
+	svc_open(f, T0);
+	json_decref(import_file(f, "nvd_api2_sample.json", NULL, T0));
+	flw_vulnsvc_report_opts_init(&ro);
+	ro.csv = 1;
+	flw_buf_init(&csv, 1u << 20);
+	assert_int_equal(flw_vulnsvc_report(f->v, f->s, "patch-queue", &ro, NULL, &csv, NULL), 0);
+	assert_non_null(strstr(flw_buf_cstr(&csv),
+	                       ",CVE-2023-0286,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\","));
+	assert_null(strstr(flw_buf_cstr(&csv), ",=HYPERLINK"));
+	flw_buf_free(&csv);
+}
+
 /* ---- allocation failures ------------------------------------------------------------------ */
 
 /* an NVD response holding only CVE-2023-1389, as text */
@@ -1328,6 +1361,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_accept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reports, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_csv_formula, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torture, setup, teardown),
 	};
 
