@@ -63,21 +63,29 @@ for v in 1.0.0 1.1.0; do
 done
 ls -l fw
 
-# What 1.1.0 is built from (CycloneDX SBOM): versions with known CVEs in the sample feeds.
-cat >fw/cam-1.1.0.sbom.json <<'EOF'
+# What a release is built from (CycloneDX SBOM). 1.1.0 carries versions with known CVEs in the
+# sample feeds. The camera's Wi-Fi bridge is an OEM TP-Link Archer AX21 board with its own
+# firmware: the sample KEV catalogue lists no library a camera carries, only device firmware like
+# that one (CVE-2023-1389, fixed in 1.1.4).
+sbom() { # sbom FLEETOS BUSYBOX OPENSSL DNSMASQ DROPBEAR AX21: the SBOM on stdout
+	cat <<EOF
 {"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
- "metadata": {"component": {"type": "firmware", "name": "FleetOS", "version": "1.1.0"}},
+ "metadata": {"component": {"type": "firmware", "name": "FleetOS", "version": "$1"}},
  "components": [
-  {"type": "application", "name": "busybox", "version": "1.35.0",
-   "cpe": "cpe:2.3:a:busybox:busybox:1.35.0:*:*:*:*:*:*:*"},
-  {"type": "library", "name": "openssl", "version": "3.0.6",
-   "cpe": "cpe:2.3:a:openssl:openssl:3.0.6:*:*:*:*:*:*:*"},
-  {"type": "application", "name": "dnsmasq", "version": "2.89",
-   "cpe": "cpe:2.3:a:thekelleys:dnsmasq:2.89:*:*:*:*:*:*:*"},
-  {"type": "application", "name": "dropbear", "version": "2016.72",
-   "cpe": "cpe:2.3:a:dropbear_ssh_project:dropbear_ssh:2016.72:*:*:*:*:*:*:*"}
+  {"type": "application", "name": "busybox", "version": "$2",
+   "cpe": "cpe:2.3:a:busybox:busybox:$2:*:*:*:*:*:*:*"},
+  {"type": "library", "name": "openssl", "version": "$3",
+   "cpe": "cpe:2.3:a:openssl:openssl:$3:*:*:*:*:*:*:*"},
+  {"type": "application", "name": "dnsmasq", "version": "$4",
+   "cpe": "cpe:2.3:a:thekelleys:dnsmasq:$4:*:*:*:*:*:*:*"},
+  {"type": "application", "name": "dropbear", "version": "$5",
+   "cpe": "cpe:2.3:a:dropbear_ssh_project:dropbear_ssh:$5:*:*:*:*:*:*:*"},
+  {"type": "firmware", "name": "archer_ax21_firmware", "version": "$6",
+   "cpe": "cpe:2.3:o:tp-link:archer_ax21_firmware:$6:*:*:*:*:*:*:*"}
  ]}
 EOF
+}
+sbom 1.1.0 1.35.0 3.0.6 2.89 2016.72 1.1.3 >fw/cam-1.1.0.sbom.json
 
 say "Signing release 1.1.0 and its SBOM offline with the targets key, then uploading them"
 "$FLW" release create fw/cam-1.1.0.img --name fw/cam-1.1.0.img --version 1.1.0 \
