@@ -5,9 +5,11 @@
 # var/demo/ (or $FLW_DEMO_DIR), creates offline root and targets keys, signs a firmware release
 # with its SBOM, starts five fleetward-agents with file-backed A/B slots (one of them with a
 # failing health check), rolls the release onto them and shows the progress live. Then, when the
-# vulnerability samples are at ../shared/vulndata, it imports the feeds and shows the findings
-# and the risk summary of the fleet. Then it leaves everything running and prints what to type
-# next; Ctrl-C stops every process it started (and only those).
+# vulnerability samples are at ../shared/vulndata, it signs and uploads release 1.2.0 with the
+# fixed components (not rolled out), gives cam-03 a support end in the past, imports the feeds
+# and shows the risk summary, the most urgent findings (a CISA KEV one first), the patch queue
+# and the end-of-life report. Then it leaves everything running and prints what to type next;
+# Ctrl-C stops every process it started (and only those).
 # FLW_DEMO_EXIT=1 (or no terminal) stops after the rollout and the reports instead of waiting.
 set -euo pipefail
 BUILD=$(cd "${1:-build/dev}" && pwd)
@@ -63,21 +65,29 @@ for v in 1.0.0 1.1.0; do
 done
 ls -l fw
 
-# What 1.1.0 is built from (CycloneDX SBOM): versions with known CVEs in the sample feeds.
-cat >fw/cam-1.1.0.sbom.json <<'EOF'
+# What a release is built from (CycloneDX SBOM). 1.1.0 carries versions with known CVEs in the
+# sample feeds. The camera's Wi-Fi bridge is an OEM TP-Link Archer AX21 board with its own
+# firmware: the sample KEV catalogue lists no library a camera carries, only device firmware like
+# that one (CVE-2023-1389, fixed in 1.1.4).
+sbom() { # sbom FLEETOS BUSYBOX OPENSSL DNSMASQ DROPBEAR AX21: the SBOM on stdout
+	cat <<EOF
 {"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
- "metadata": {"component": {"type": "firmware", "name": "FleetOS", "version": "1.1.0"}},
+ "metadata": {"component": {"type": "firmware", "name": "FleetOS", "version": "$1"}},
  "components": [
-  {"type": "application", "name": "busybox", "version": "1.35.0",
-   "cpe": "cpe:2.3:a:busybox:busybox:1.35.0:*:*:*:*:*:*:*"},
-  {"type": "library", "name": "openssl", "version": "3.0.6",
-   "cpe": "cpe:2.3:a:openssl:openssl:3.0.6:*:*:*:*:*:*:*"},
-  {"type": "application", "name": "dnsmasq", "version": "2.89",
-   "cpe": "cpe:2.3:a:thekelleys:dnsmasq:2.89:*:*:*:*:*:*:*"},
-  {"type": "application", "name": "dropbear", "version": "2016.72",
-   "cpe": "cpe:2.3:a:dropbear_ssh_project:dropbear_ssh:2016.72:*:*:*:*:*:*:*"}
+  {"type": "application", "name": "busybox", "version": "$2",
+   "cpe": "cpe:2.3:a:busybox:busybox:$2:*:*:*:*:*:*:*"},
+  {"type": "library", "name": "openssl", "version": "$3",
+   "cpe": "cpe:2.3:a:openssl:openssl:$3:*:*:*:*:*:*:*"},
+  {"type": "application", "name": "dnsmasq", "version": "$4",
+   "cpe": "cpe:2.3:a:thekelleys:dnsmasq:$4:*:*:*:*:*:*:*"},
+  {"type": "application", "name": "dropbear", "version": "$5",
+   "cpe": "cpe:2.3:a:dropbear_ssh_project:dropbear_ssh:$5:*:*:*:*:*:*:*"},
+  {"type": "firmware", "name": "archer_ax21_firmware", "version": "$6",
+   "cpe": "cpe:2.3:o:tp-link:archer_ax21_firmware:$6:*:*:*:*:*:*:*"}
  ]}
 EOF
+}
+sbom 1.1.0 1.35.0 3.0.6 2.89 2016.72 1.1.3 >fw/cam-1.1.0.sbom.json
 
 say "Signing release 1.1.0 and its SBOM offline with the targets key, then uploading them"
 "$FLW" release create fw/cam-1.1.0.img --name fw/cam-1.1.0.img --version 1.1.0 \
@@ -143,6 +153,16 @@ echo "cam-05's health check failed on its trial boot, so it rolled back to slot 
 "$FLW" audit --limit 8
 
 if [ -d "$VULNDATA" ]; then
+	say "A security update: release 1.2.0, signed offline with its SBOM, uploaded, not rolled out"
+	# the vendor's fixes: busybox, OpenSSL, dnsmasq, Dropbear and the Wi-Fi bridge's firmware
+	{ printf 'FleetOS %s\n' 1.2.0; head -c $((8 * 1024 * 1024)) /dev/urandom; } >fw/cam-1.2.0.img
+	sbom 1.2.0 1.36.1 3.0.16 2.90 2022.83 1.1.4 >fw/cam-1.2.0.sbom.json
+	sleep 1 # releases are ordered by their creation second: 1.2.0 is the newer one
+	"$FLW" release create fw/cam-1.2.0.img --name fw/cam-1.2.0.img --version 1.2.0 \
+		--hardware demo-cam --security-version 2 --sbom fw/cam-1.2.0.sbom.json \
+		--key keys/targets.key -o cam-1.2.0.targets.json
+	"$FLW" release upload --metadata cam-1.2.0.targets.json fw/cam-1.2.0.img fw/cam-1.2.0.sbom.json
+
 	say "Vulnerabilities: importing the sample feeds (NVD, CVE 5, CISA KEV, FIRST EPSS)"
 	# the findings follow what the devices say they run: wait for their next check-in
 	for _ in $(seq 1 50); do
@@ -152,18 +172,33 @@ if [ -d "$VULNDATA" ]; then
 	done
 	"$FLW" device set cam-01 --class safety-critical --internet-exposed yes
 	"$FLW" device set cam-02 --class safety-critical --internet-exposed no --segment plant-floor
-	"$FLW" device set cam-03 --class non-critical --internet-exposed no --segment office
-	"$FLW" feed import "$VULNDATA/nvd_api2_sample.json" "$VULNDATA/cve5_iot_sample.jsonl" \
-		"$VULNDATA/kev/known_exploited_vulnerabilities.json" "$VULNDATA/epss_sample.csv"
+	"$FLW" device set cam-03 --class non-critical --internet-exposed no --segment office \
+		--support-end 2025-06-30
+	# the local parse's progress and its notes on records go to stderr: keep them in a file
+	if ! "$FLW" feed import "$VULNDATA/nvd_api2_sample.json" "$VULNDATA/cve5_iot_sample.jsonl" \
+		"$VULNDATA/kev/known_exploited_vulnerabilities.json" "$VULNDATA/epss_sample.csv" \
+		2>feed-import.log; then
+		tail -5 feed-import.log
+		exit 1
+	fi
+	echo "(the local parse's progress and its notes on records: $DEMO/feed-import.log)"
 	"$FLW" assess >/dev/null
 
 	say "Risk summary of the fleet"
 	"$FLW" report summary
 
-	say "The most urgent findings (device x CVE x component)"
+	say "The most urgent findings (device x CVE x component); FIX = the first release without it"
 	"$FLW" finding list --limit 8
+
+	say "What to roll out next (patch queue, top 3), and the device past its support end"
+	"$FLW" report patch-queue >patch-queue.txt
+	sed -n '2,6p' patch-queue.txt
+	"$FLW" report eol >eol.txt
+	tail -n +2 eol.txt
 	echo
-	echo "'fleetward finding show cam-01 CVE-2022-3602' explains one: decision, score, deadline, reasons."
+	echo "Next: 'fleetward finding show cam-01 CVE-2023-1389' explains the KEV finding (decision,"
+	echo "score, deadline, reasons); 'fleetward report NAME' for kev-exposure, deadlines, mttp,"
+	echo "completeness and update-channel."
 else
 	say "Vulnerabilities: skipped"
 	echo "(no sample feeds at $VULNDATA; with them the demo imports NVD, CVE 5, KEV and EPSS"
@@ -183,7 +218,9 @@ ${B}Everything is still running. Try, in another terminal:${N}
   $FLW --json device list | jq .
   $FLW report summary
   $FLW finding list --device cam-01
-  $FLW finding show cam-01 CVE-2022-3602
+  $FLW finding show cam-01 CVE-2023-1389
+  $FLW report patch-queue
+  $FLW report kev-exposure
   $FLW report deadlines
   curl -s $FLEETWARD_SERVER/metrics | head
   tail -f $DEMO/dev/cam-01/agent.log
