@@ -220,8 +220,11 @@ FLW_EXPORT FLW_WARN_UNUSED FLW_NONNULL(1, 2,
                                                                const struct flw_platform *plat,
                                                                struct flw_match_result *out);
 
-/* Evaluate CVE 5 affected entries: first matching version object wins, else defaultStatus;
- * status "unknown" or an unevaluable object gives REVIEW. @return 0 or FLW_EINVAL */
+/* Evaluate CVE 5 affected entries: per entry naming the item, the first matching version
+ * object wins, else defaultStatus. Entries combine: any "affected" gives YES; else an
+ * unevaluable object gives REVIEW; else a definitive "unaffected" gives NO even when another
+ * entry (e.g. an ADP with defaultStatus unknown) says "unknown"; "unknown" alone gives REVIEW.
+ * @return 0 or FLW_EINVAL */
 FLW_EXPORT FLW_WARN_UNUSED FLW_NONNULL(1, 2,
                                        3) int flw_match_affected(const struct flw_vuln_affected *a,
                                                                  const struct flw_match_item *it,

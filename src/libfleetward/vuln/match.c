@@ -676,11 +676,22 @@ static void fill_aff(struct flw_match_result *out, const struct flw_vuln_affecte
 	}
 }
 
+/*
+ * Entries (CNA, ADPs) naming the component are combined: any "affected" wins; then a version
+ * whose ordering cannot be evaluated (it might be affected) needs review; then a definitive
+ * "unaffected" from one entry outweighs an entry that only says "unknown" (typically an ADP
+ * re-publishing the CNA's ranges with defaultStatus unknown); only "unknown" everywhere needs
+ * review.
+ */
 int flw_match_affected(const struct flw_vuln_affected *a, const struct flw_match_item *it,
                        struct flw_match_result *out)
 {
-	struct flw_match_result review;
-	int have_review = 0;
+	struct flw_match_result unparsed;
+	struct flw_match_result unknown;
+	struct flw_match_result no;
+	int have_unparsed = 0;
+	int have_unknown = 0;
+	int have_no = 0;
 	unsigned pi;
 
 	memset(out, 0, sizeof(*out));
@@ -699,13 +710,23 @@ int flw_match_affected(const struct flw_vuln_affected *a, const struct flw_match
 		fill_aff(out, a, pi, vi, st, flags);
 		if (out->verdict == FLW_MATCH_YES)
 			return 0;
-		if (out->verdict == FLW_MATCH_REVIEW && !have_review) {
-			review = *out;
-			have_review = 1;
+		if (out->verdict == FLW_MATCH_REVIEW && st < 0 && !have_unparsed) {
+			unparsed = *out;
+			have_unparsed = 1;
+		} else if (out->verdict == FLW_MATCH_REVIEW && st >= 0 && !have_unknown) {
+			unknown = *out;
+			have_unknown = 1;
+		} else if (out->verdict == FLW_MATCH_NO && !have_no) {
+			no = *out;
+			have_no = 1;
 		}
 	}
-	if (have_review)
-		*out = review;
+	if (have_unparsed)
+		*out = unparsed;
+	else if (have_no)
+		*out = no;
+	else if (have_unknown)
+		*out = unknown;
 	else if (out->flags & FLW_MATCH_F_NAME)
 		out->verdict = FLW_MATCH_NO;
 	else

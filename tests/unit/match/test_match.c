@@ -548,6 +548,35 @@ static void test_cve5_custom_needs_known_comparator(void **s)
 	assert_int_equal(aff(single, "tp-link:ac8", "16.03.34.09"), N); /* other vendor */
 }
 
+/* CNA and ADP entries together (CVE-2024-6119's shape): the CNA is definitive (defaultStatus
+ * unaffected), the ADP repeats the ranges with defaultStatus unknown. A fixed version is not
+ * affected (the ADP's "unknown" adds nothing to the CNA's "unaffected"); with only the ADP it
+ * needs review; a range the ADP cannot order still needs review. */
+static void test_cve5_definitive_entry_outweighs_unknown(void **s)
+{
+	const char *cna = "{\"vendor\":\"OpenSSL\",\"product\":\"OpenSSL\",\"defaultStatus\":"
+	                  "\"unaffected\",\"versions\":[{\"status\":\"affected\",\"version\":"
+	                  "\"3.0.0\",\"lessThan\":\"3.0.15\",\"versionType\":\"semver\"}]}";
+	const char *adp = "{\"vendor\":\"openssl\",\"product\":\"openssl\",\"defaultStatus\":"
+	                  "\"unknown\",\"versions\":[{\"status\":\"affected\",\"version\":"
+	                  "\"3.0.0\",\"lessThan\":\"3.0.15\",\"versionType\":\"custom\"}]}";
+	const char *adp_git = "{\"vendor\":\"openssl\",\"product\":\"openssl\",\"versions\":[{"
+	                      "\"status\":\"affected\",\"version\":\"abc\",\"lessThan\":\"def\","
+	                      "\"versionType\":\"git\"}]}";
+	char both[1024];
+	char only_adp[512];
+	char with_git[1024];
+
+	(void)s;
+	snprintf(both, sizeof(both), "[%s,%s]", cna, adp);
+	snprintf(only_adp, sizeof(only_adp), "[%s]", adp);
+	snprintf(with_git, sizeof(with_git), "[%s,%s]", cna, adp_git);
+	assert_int_equal(aff(both, "openssl", "3.0.14"), Y);
+	assert_int_equal(aff(both, "openssl", "3.0.16"), N);
+	assert_int_equal(aff(only_adp, "openssl", "3.0.16"), FLW_MATCH_REVIEW);
+	assert_int_equal(aff(with_git, "openssl", "3.0.16"), FLW_MATCH_REVIEW);
+}
+
 static void test_cve5_real_record_shapes(void **s)
 {
 	struct flw_vuln_affected *a = NULL;
@@ -802,6 +831,7 @@ int main(void)
 		cmocka_unit_test(test_cve5_less_than_or_equal_and_default),
 		cmocka_unit_test(test_cve5_unaffected_first_wins_and_changes),
 		cmocka_unit_test(test_cve5_custom_needs_known_comparator),
+		cmocka_unit_test(test_cve5_definitive_entry_outweighs_unknown),
 		cmocka_unit_test(test_cve5_real_record_shapes),
 		cmocka_unit_test(test_cve5_bad_cpes_entry),
 		cmocka_unit_test(test_alias_file_matches_builtin),
