@@ -73,8 +73,8 @@ struct flw_assess_device {
 	const char *hardware_cpe; /* CPE 2.3 of the hardware; NULL = unknown */
 	const char *class_name;   /* NULL/unknown: policy default class (said in reasons) */
 	enum flw_risk_exposure exposure;
-	const char *segment;                    /* LAN segment / VLAN, may be NULL */
-	int64_t support_end_ms;                 /* vendor support end; 0 = unknown */
+	const char *segment;    /* LAN segment / VLAN, may be NULL */
+	int64_t support_end_ms; /* first instant without vendor support (risk.h); 0 = unknown */
 	const struct flw_sbom_component *extra; /* components the device reports itself */
 	size_t n_extra;
 	const struct flw_assess_prior *priors; /* ignored for devices found in prev ... */

@@ -368,7 +368,8 @@ enum flw_eol_action {
 FLW_EXPORT const char *flw_eol_action_to_string(int a); /* "none", "compensating-control", ... */
 
 struct flw_eol_input {
-	int64_t support_end_ms; /* 0 = unknown: never past */
+	int64_t support_end_ms; /* first instant without support (the day after the last
+	                         * supported day, 00:00 UTC); 0 = unknown: never past */
 	int64_t now_ms;
 	size_t n_open;                         /* open findings on the device */
 	enum flw_risk_decision worst_decision; /* of those findings */

@@ -190,7 +190,7 @@ static void print_finding(const struct cli_ctx *ctx, const json_t *f)
 		{ "epss:", "epss", CLI_COL_STR },
 		{ "confidence:", "confidence", CLI_COL_STR },
 		{ "fix release:", "fix_release", CLI_COL_STR },
-		{ "fix available:", "fix_available", CLI_COL_STR },
+		{ "fix available:", "fix_available", CLI_COL_DATE },
 		{ "accepted by:", "accept.approver", CLI_COL_STR },
 		{ "accepted:", "accept.accepted", CLI_COL_WHEN },
 		{ "accepted until:", "accept.expires", CLI_COL_WHEN },

@@ -488,14 +488,15 @@ int flw_eol_recommend(const struct flw_risk_policy *p, const struct flw_eol_inpu
 	    (int)p->unknown_exposure <= 0 || p->unknown_exposure >= _FLW_RISK_EXPOSURE_MAX)
 		return FLW_EINVAL;
 	memset(&r, 0, sizeof(r));
-	flw_risk__date(in->support_end_ms, d);
+	flw_risk__date(in->support_end_ms - 1, d); /* the last supported day */
 	if (in->support_end_ms <= 0 || in->now_ms <= in->support_end_ms) {
 		EOL_REASON(&r, FLW_RISK_R_EOL,
-		           in->support_end_ms > 0 ? "supported until %s" : "support end unknown%s",
+		           in->support_end_ms > 0 ? "supported through %s"
+		                                  : "support end unknown%s",
 		           in->support_end_ms > 0 ? d : "");
 		goto done;
 	}
-	EOL_REASON(&r, FLW_RISK_R_EOL, "vendor support ended %s", d);
+	EOL_REASON(&r, FLW_RISK_R_EOL, "vendor support ended after %s", d);
 	if (in->n_open == 0) {
 		EOL_REASON(&r, FLW_RISK_R_EOL, "no open findings");
 		goto done;

@@ -953,8 +953,9 @@ static void test_eol_table(void **state)
 					assert_int_equal(flw_eol_recommend(&p, &in, &r), 0);
 					assert_int_equal(r.action, want[x][mw][b]);
 					assert_true(r.n_reasons >= 4);
-					assert_non_null(strstr(r.reasons[0].text,
-					                       "vendor support ended 2023-05-01"));
+					assert_non_null(
+					        strstr(r.reasons[0].text,
+					               "vendor support ended after 2023-04-30"));
 				}
 	/* unknown exposure scored as the policy says (internet) */
 	in.exposure = FLW_RISK_EXPOSURE_UNKNOWN;
@@ -966,7 +967,7 @@ static void test_eol_table(void **state)
 	in.now_ms = D20230501;
 	assert_int_equal(flw_eol_recommend(&p, &in, &r), 0);
 	assert_int_equal(r.action, FLW_EOL_NONE);
-	assert_non_null(strstr(r.reasons[0].text, "supported until 2023-05-01"));
+	assert_non_null(strstr(r.reasons[0].text, "supported through 2023-04-30"));
 	in.now_ms = D20230501 + DAY;
 	in.support_end_ms = 0;
 	assert_int_equal(flw_eol_recommend(&p, &in, &r), 0);
