@@ -183,7 +183,7 @@ bench_vuln() {
 	result import "all of ../shared/vulndata imported in ${secs}s (goal <= 1 s)"
 	rate=$("$BUILD/bench/bench_match" "$data/nvd_api2_sample.json" 300000 2000000 1000 |
 		awk '/^match:/ {print $8}')
-	result match "${rate} component-versions/s on one core against a 300k-record index (goal >= 100000/s; Dependency-Track ~85/s)"
+	result match "${rate} component-versions/s on one core against a 300k-record index, 10% of queries on crowded products (goal >= 100000/s: ratio $(awk -v r="$rate" 'BEGIN {printf "%.2f", r / 100000}'); Dependency-Track ~85/s)"
 	"$BUILD/bench/bench_assess" "$data" 1000000 >"$T/assess.out" || { cat "$T/assess.out"; exit 1; }
 	result assess "$(awk '/^devices / {d=$2} /^findings / {f=$2} /^assess_seconds / {s=$2}
 		/^incremental_seconds / {i=$2} /^patch_queue_seconds / {q=$2} /^peak_rss_mib / {m=$2}
