@@ -16,5 +16,9 @@ if grep -nE "$raw" $(echo "$files" | grep -v 'src/libfleetward/util/alloc.c') | 
 	echo "checksrc: raw allocation outside util/alloc.c; use flw_malloc/flw_free"
 	status=1
 fi
+if grep -nE '\bqsort(_r)?[[:space:]]*\(' $files | grep -v 'checksrc:allow'; then
+	echo "checksrc: raw qsort; use flw_sort/flw_sort_r (util/sort.h: an empty array may be NULL)"
+	status=1
+fi
 [ $status = 0 ] && echo "checksrc: ok ($(echo "$files" | wc -w) files)"
 exit $status

@@ -19,6 +19,7 @@
 #include "fleetward/fs.h"
 #include "fleetward/json.h"
 #include "fleetward/tuf.h"
+#include "util/sort.h"
 
 #define DIAG_TEXT                (FLW_DIAG_MSG_MAX + FLW_DIAG_PATH_MAX + 32)
 #define CLI_ROOT_DAYS_DEFAULT    365
@@ -327,7 +328,7 @@ int cli_cmd_repo_merge(struct cli_ctx *ctx)
 	}
 	for (i = 0; i < n; i++)
 		items[i] = json_incref(json_array_get(all, i));
-	qsort(items, n, sizeof(*items), keyid_cmp);
+	flw_sort(items, n, sizeof(*items), keyid_cmp);
 	json_array_clear(all);
 	for (i = 0; i < n; i++)
 		json_array_append_new(all, items[i]);

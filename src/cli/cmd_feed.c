@@ -23,6 +23,7 @@
 #include "fleetward/error.h"
 #include "fleetward/feed.h"
 #include "fleetward/json.h"
+#include "util/sort.h"
 
 #define FEED_SHOW_ERRORS   20           /* malformed records printed per file */
 #define FEED_STALL_SECONDS 1800L        /* the server imports and re-assesses before it answers */
@@ -458,7 +459,7 @@ static int import_dir(struct cli_ctx *ctx, const char *dir, json_t *answers)
 		rc = cli_fail(ctx, "no *.json files in '%s'", dir);
 	if (rc != 0)
 		goto out;
-	qsort(names, n, sizeof(*names), name_cmp);
+	flw_sort(names, n, sizeof(*names), name_cmp);
 	for (i = 0; i < n; i++)
 		if (import_file(ctx, names[i], kind_by_name("nvd"), answers) != 0)
 			rc = CLI_EXIT_FAIL; /* and on with the other pages */

@@ -13,6 +13,7 @@
 #include "fleetward/buf.h"
 #include "fleetward/error.h"
 #include "fleetward/json.h"
+#include "util/sort.h"
 
 /*
  * jansson 2.14 does not survive a failed allocation while parsing: its lexer ignores the
@@ -150,7 +151,7 @@ static int canon_object(struct flw_buf *out, const json_t *v, unsigned depth, st
 		keys[i].val = child;
 		i++;
 	}
-	qsort(keys, n, sizeof(*keys), key_cmp);
+	flw_sort(keys, n, sizeof(*keys), key_cmp);
 	rc = flw_buf_append(out, "{", 1);
 	for (i = 0; rc == 0 && i < n; i++) {
 		if (i > 0)

@@ -11,6 +11,7 @@
 #include "fleetward/error.h"
 #include "fleetward/json.h"
 #include "tuf_private.h"
+#include "util/sort.h"
 
 static void drop_keyid(json_t *sigs, const char *keyid)
 {
@@ -71,7 +72,7 @@ static int write_envelope(struct flw_buf *out, json_t *sigs, const json_t *sgn,
 		return FLW_ELIMIT;
 	for (i = 0; i < n; i++)
 		sorted[i] = json_array_get(sigs, i);
-	qsort(sorted, n, sizeof(sorted[0]), cmp_sig);
+	flw_sort(sorted, n, sizeof(sorted[0]), cmp_sig);
 	arr = json_array();
 	for (i = 0; arr && i < n; i++)
 		if (json_array_append(arr, sorted[i]) != 0)

@@ -29,6 +29,7 @@
 #include "fleetward/fs.h"
 #include "fleetward/json.h"
 #include "server/vulnsvc_impl.h"
+#include "util/sort.h"
 
 typedef int (*import_fn)(struct flw_vuln_db *db, const char *path, const struct flw_feed_opts *opts,
                          struct flw_feed_stats *stats, struct flw_diag *diag);
@@ -373,8 +374,7 @@ static int import_into_db(struct flw_vulnsvc *v, const struct kind *k, const cha
 		flw_free(before.e);
 		return rc;
 	}
-	if (before.n > 1)
-		qsort(before.e, before.n, sizeof(*before.e), snap_cmp);
+	flw_sort(before.e, before.n, sizeof(*before.e), snap_cmp);
 	opts.on_error = on_error;
 	opts.payload = &r->errs;
 	flw_vuln_index_free(v->index); /* borrowed from the records about to change */

@@ -16,6 +16,7 @@
 #include "fleetward/alloc.h"
 #include "fleetward/error.h"
 #include "server/vulnsvc_impl.h"
+#include "util/sort.h"
 
 #define VS_CHUNK (256u * 1024u)
 #define VS_NONE  ((size_t)-1)
@@ -463,8 +464,7 @@ static int fleet_finish(struct vs_fleet *fl)
 			fl->dev[i].release = fl->none_rel;
 		fl->by_id[i] = (uint32_t)i;
 	}
-	if (fl->n_dev > 1)
-		qsort_r(fl->by_id, fl->n_dev, sizeof(*fl->by_id), cmp_by_id, fl);
+	flw_sort_r(fl->by_id, fl->n_dev, sizeof(*fl->by_id), cmp_by_id, fl);
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 #include "fleetward/alloc.h"
 #include "fleetward/error.h"
 #include "server/vulnsvc_impl.h"
+#include "util/sort.h"
 
 #define VS_NONE ((size_t)-1)
 
@@ -502,8 +503,7 @@ static int list_findings(const struct flw_vulnsvc *v, const struct flw_vulnsvc_f
 	items = json_array();
 	if (rc == 0 && !items)
 		rc = FLW_ENOMEM;
-	if (h.n > 1)
-		qsort_r(h.k, h.n, sizeof(*h.k), key_qsort, (void *)v->fleet);
+	flw_sort_r(h.k, h.n, sizeof(*h.k), key_qsort, (void *)v->fleet);
 	for (i = flt->offset; rc == 0 && i < h.n; i++) {
 		struct flw_assess_finding f;
 		json_t *o;

@@ -17,6 +17,7 @@
 #include "fleetward/error.h"
 #include "fleetward/protocol.h"
 #include "server/vulnsvc_impl.h"
+#include "util/sort.h"
 
 #define DAY_MS (86400LL * 1000)
 
@@ -261,8 +262,7 @@ static int dl_items(struct rctx *c, struct dl_item **out, size_t *n_out, unsigne
 		flw_free(items);
 		return it.rc;
 	}
-	if (k > 1)
-		qsort_r(items, k, sizeof(*items), dl_cmp, (void *)c->v->fleet);
+	flw_sort_r(items, k, sizeof(*items), dl_cmp, (void *)c->v->fleet);
 	*out = items;
 	*n_out = k;
 	return 0;
@@ -566,8 +566,7 @@ static int report_kev(struct rctx *c, json_t *o)
 	if (rc == 0 && !days)
 		rc = FLW_ENOMEM;
 	if (rc == 0) {
-		if (k > 1)
-			qsort(t, k, sizeof(*t), kev_cmp);
+		flw_sort(t, k, sizeof(*t), kev_cmp);
 		for (i = 0; i < k; i++) {
 			days[i] = t[i].ci.kev_added - t[i].ci.published;
 			json_array_append_new(
@@ -715,8 +714,7 @@ static int report_eol(struct rctx *c, json_t *o)
 		it[k].score = dr->worst_score;
 		k++;
 	}
-	if (k > 1)
-		qsort_r(it, k, sizeof(*it), eol_cmp, (void *)fl);
+	flw_sort_r(it, k, sizeof(*it), eol_cmp, (void *)fl);
 	for (i = 0; i < k; i++)
 		json_array_append_new(all, eol_json(c, &it[i]));
 	flw_free(it);

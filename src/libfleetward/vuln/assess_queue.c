@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "vuln/assess_private.h"
+#include "util/sort.h"
 
 static int cmp_u64(const void *x, const void *y)
 {
@@ -60,8 +61,7 @@ static int release_order(struct flw_assessment *a)
 		ord[i].t = a->rels[i].released_ms;
 		ord[i].i = (uint32_t)i;
 	}
-	if (a->n_rels > 1)
-		qsort(ord, a->n_rels, sizeof(*ord), cmp_rel);
+	flw_sort(ord, a->n_rels, sizeof(*ord), cmp_rel);
 	for (i = 0; i < a->n_rels; i++)
 		a->order[i] = ord[i].i;
 	flw_free(ord);
@@ -93,8 +93,7 @@ static int release_pairs(struct flw_assessment *a, struct rel *rl)
 		for (k = 0; k < c->nhit; k++)
 			rl->pairs[n++] = hit_pair(&a->hits[c->hit0 + k]);
 	}
-	if (n > 1)
-		qsort(rl->pairs, n, sizeof(*rl->pairs), cmp_u64);
+	flw_sort(rl->pairs, n, sizeof(*rl->pairs), cmp_u64);
 	for (i = 0, k = 0; i < n; i++)
 		if (k == 0 || rl->pairs[k - 1] != rl->pairs[i])
 			rl->pairs[k++] = rl->pairs[i];
@@ -341,8 +340,7 @@ static int queue_build(struct queue_run *q, struct flw_assess_queue *out)
 	size_t i;
 	int rc = FLW_ENOMEM;
 
-	if (q->n_fixes > 1)
-		qsort(q->fixes, q->n_fixes, sizeof(*q->fixes), cmp_qfix);
+	flw_sort(q->fixes, q->n_fixes, sizeof(*q->fixes), cmp_qfix);
 	out->fix_store = flw_calloc(q->n_fixes ? q->n_fixes : 1, sizeof(*out->fix_store));
 	out->patches = flw_calloc(a->n_rels ? a->n_rels : 1, sizeof(*out->patches));
 	first = flw_calloc(a->n_rels + 1, sizeof(*first));
@@ -366,8 +364,7 @@ static int queue_build(struct queue_run *q, struct flw_assess_queue *out)
 			p->n_fixes++;
 		out->patches[out->n++] = *p;
 	}
-	if (out->n > 1)
-		qsort(out->patches, out->n, sizeof(*out->patches), cmp_patch);
+	flw_sort(out->patches, out->n, sizeof(*out->patches), cmp_patch);
 	rc = 0;
 out:
 	flw_free(first);

@@ -23,6 +23,7 @@
 #include "fleetward/fs.h"
 #include "fleetward/json.h"
 #include "vuln/feed_private.h"
+#include "util/sort.h"
 
 const struct flw_json_limits flw_feed__json_limits = {
 	.max_bytes = FLW_FEED_MAX_RECORD_BYTES,
@@ -1561,8 +1562,7 @@ static int list_json(const char *dir, char ***names_out, size_t *n_out, struct f
 		n++;
 	}
 	closedir(d);
-	if (n > 1)
-		qsort(names, n, sizeof(*names), name_cmp);
+	flw_sort(names, n, sizeof(*names), name_cmp);
 	*names_out = names;
 	*n_out = n;
 	return rc;

@@ -33,6 +33,7 @@
 #include "fleetward/alloc.h"
 #include "fleetward/error.h"
 #include "vuln_private.h"
+#include "util/sort.h"
 
 #define CVE_ID_MAX 32
 #define DESC_KEYS  8
@@ -339,7 +340,7 @@ static int run_build(struct run *r, const struct ivl *v, size_t n)
 		if (v[i].hi)
 			r->keys[d++] = (struct rkey){ v[i].hi, v[i].hi_len };
 	}
-	qsort(r->keys, d, sizeof(*r->keys), rkey_cmp);
+	flw_sort(r->keys, d, sizeof(*r->keys), rkey_cmp);
 	for (i = 0, j = 0; i < d; i++)
 		if (j == 0 || rkey_cmp(&r->keys[j - 1], &r->keys[i]) != 0)
 			r->keys[j++] = r->keys[i];
@@ -356,7 +357,7 @@ static int run_build(struct run *r, const struct ivl *v, size_t n)
 	}
 	if (r->n == 0)
 		return 0;
-	qsort(r->ents, r->n, sizeof(*r->ents), rent_lo_cmp);
+	flw_sort(r->ents, r->n, sizeof(*r->ents), rent_lo_cmp);
 	r->bsize = isqrt32(r->n);
 	r->bsize = r->bsize < 16 ? 16 : r->bsize;
 	r->n_blocks = (r->n + r->bsize - 1) / r->bsize;
@@ -368,7 +369,7 @@ static int run_build(struct run *r, const struct ivl *v, size_t n)
 		uint32_t e = s + r->bsize < r->n ? s + r->bsize : r->n;
 
 		r->block_lo[i] = r->ents[s].lo;
-		qsort(r->ents + s, e - s, sizeof(*r->ents), rent_hi_desc);
+		flw_sort(r->ents + s, e - s, sizeof(*r->ents), rent_hi_desc);
 	}
 	return 0;
 oom:

@@ -13,6 +13,7 @@
 #include "fleetward/alloc.h"
 #include "fleetward/error.h"
 #include "fleetward/risk.h"
+#include "util/sort.h"
 
 typedef const struct flw_mttp_finding *fptr;
 
@@ -73,8 +74,7 @@ void flw_mttp_dist_compute(int64_t *values, const unsigned char *censored, size_
 		if (censored && censored[i])
 			out->n_censored++;
 	}
-	if (n > 1)
-		qsort(values, n, sizeof(*values), cmp_i64);
+	flw_sort(values, n, sizeof(*values), cmp_i64);
 	mean = sum / (double)n;
 	out->mean_ms = (int64_t)(mean < 0 ? mean - 0.5 : mean + 0.5);
 	if (n % 2)
@@ -137,8 +137,7 @@ static int build_groups(fptr *v, size_t n, int64_t now, struct scratch *s,
 	size_t start;
 	size_t ng = 0;
 
-	if (n > 1)
-		qsort(v, n, sizeof(*v), cmp_group);
+	flw_sort(v, n, sizeof(*v), cmp_group);
 	for (i = 0; i < n; i++)
 		if (i == 0 || cmp_group(&v[i - 1], &v[i]) != 0)
 			ng++;
@@ -166,8 +165,7 @@ static void devices(fptr *v, size_t n, int64_t now, struct flw_mttp_report *r)
 	size_t i;
 	int overdue = 0;
 
-	if (n > 1)
-		qsort(v, n, sizeof(*v), cmp_device);
+	flw_sort(v, n, sizeof(*v), cmp_device);
 	for (i = 0; i < n; i++) {
 		if (!v[i]->device_id)
 			continue;
@@ -189,8 +187,7 @@ static void kev_tte(fptr *v, size_t n, struct scratch *s, struct flw_mttp_report
 	size_t k = 0;
 	int done = 0;
 
-	if (n > 1)
-		qsort(v, n, sizeof(*v), cmp_cve);
+	flw_sort(v, n, sizeof(*v), cmp_cve);
 	for (i = 0; i < n; i++) {
 		if (!v[i]->cve_id)
 			continue;
