@@ -33,7 +33,8 @@ if [ -d "$FLW_SRC_DIR/../shared/vulndata" ]; then
 		"^fw/cam-1\.2\.0\.img +[1-9][0-9]* +[1-9][0-9]* +(act|attend) +[0-9]+ +.*CVE-2023-1389" demo.out
 	check "the eol report names cam-03 (support end 2025-06-30) with an action" grep -qE \
 		"^cam-03 +demo-cam +2025-06-30 +[1-9][0-9]* +[a-z*]+ +(isolate|replace|compensating-control)$" demo.out
-	check "it points at the KEV finding" grep -q "fleetward finding show cam-01 CVE-2023-1389" demo.out
+	check "OpenSSL 3.0.6's CVE-2024-6119 is fixed by 1.2.0 (CNA unaffected outweighs the ADP's unknown)" \
+		grep -qE "^cam-01 +CVE-2024-6119 +openssl +3\.0\.6 .* fw/cam-1\.2\.0\.img$" demo.out
 else
 	check "without vulnerability data the demo says it skipped them" grep -q "no sample feeds at" demo.out
 fi

@@ -23,4 +23,16 @@ void flw_test_write_file(const char *path, const void *data, size_t len);
 typedef int (*flw_torture_fn)(void *payload);
 unsigned flw_test_torture(flw_torture_fn op, void *payload, unsigned max_runs);
 
+struct flw_store;
+struct flw_release;
+struct flw_sbom_component;
+struct flw_audit;
+struct flw_diag;
+/* flw_store_tuf_publish of targets version tv, snapshot sv and timestamp tsv (placeholder
+ * bytes "targets-<tv>", ...) adding release r (may be NULL) with its n components c (0: none).
+ * Returns what the store returned. */
+int flw_test_publish(struct flw_store *s, int64_t tv, int64_t sv, int64_t tsv,
+                     const struct flw_release *r, const struct flw_sbom_component *c, size_t n,
+                     const struct flw_audit *audit, struct flw_diag *diag);
+
 #endif

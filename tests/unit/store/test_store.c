@@ -125,31 +125,11 @@ static void target_init(struct flw_tuf_target *t, const char *name, unsigned cha
 	}
 }
 
-/* publish targets version v (snapshot and timestamp version v too) adding one release */
+/* publish targets version tv (snapshot sv, timestamp tsv) adding one release */
 static int publish(struct flw_store *s, int64_t tv, int64_t sv, int64_t tsv,
                    const struct flw_release *r, struct flw_diag *diag)
 {
-	struct flw_tuf_publish p;
-	char tbuf[32];
-	char sbuf[32];
-	char tsbuf[32];
-
-	snprintf(tbuf, sizeof(tbuf), "targets-%lld", (long long)tv);
-	snprintf(sbuf, sizeof(sbuf), "snapshot-%lld", (long long)sv);
-	snprintf(tsbuf, sizeof(tsbuf), "timestamp-%lld", (long long)tsv);
-	memset(&p, 0, sizeof(p));
-	p.targets = tbuf;
-	p.targets_len = strlen(tbuf);
-	p.targets_version = tv;
-	p.snapshot = sbuf;
-	p.snapshot_len = strlen(sbuf);
-	p.snapshot_version = sv;
-	p.timestamp = tsbuf;
-	p.timestamp_len = strlen(tsbuf);
-	p.timestamp_version = tsv;
-	p.added = r;
-	p.n_added = r ? 1 : 0;
-	return flw_store_tuf_publish(s, &p, &AUDIT, diag);
+	return flw_test_publish(s, tv, sv, tsv, r, NULL, 0, &AUDIT, diag);
 }
 
 static void add_release(struct flw_store *s, int64_t v, const char *name, unsigned char hb,

@@ -130,11 +130,8 @@ static json_t *import_file(struct fx *f, const char *rel, const char *kind, int6
 static void publish(struct fx *f, int64_t v, const char *name, const char *hwid,
                     const struct flw_sbom_component *c, size_t n, int64_t created)
 {
-	struct flw_release_components rc = { name, c, n };
-	struct flw_tuf_publish p;
 	struct flw_release r;
 	struct flw_diag d;
-	char meta[3][32];
 
 	memset(&r, 0, sizeof(r));
 	memset(&d, 0, sizeof(d));
@@ -145,24 +142,7 @@ static void publish(struct fx *f, int64_t v, const char *name, const char *hwid,
 	snprintf(r.target.hwids[0], sizeof(r.target.hwids[0]), "%s", hwid);
 	r.target.n_hwids = 1;
 	r.created = (time_t)created;
-	snprintf(meta[0], sizeof(meta[0]), "targets-%lld", (long long)v);
-	snprintf(meta[1], sizeof(meta[1]), "snapshot-%lld", (long long)v);
-	snprintf(meta[2], sizeof(meta[2]), "timestamp-%lld", (long long)v);
-	memset(&p, 0, sizeof(p));
-	p.targets = meta[0];
-	p.targets_len = strlen(meta[0]);
-	p.targets_version = v;
-	p.snapshot = meta[1];
-	p.snapshot_len = strlen(meta[1]);
-	p.snapshot_version = v;
-	p.timestamp = meta[2];
-	p.timestamp_len = strlen(meta[2]);
-	p.timestamp_version = v;
-	p.added = &r;
-	p.n_added = 1;
-	p.components = n ? &rc : NULL;
-	p.n_components = n ? 1 : 0;
-	if (flw_store_tuf_publish(f->s, &p, NULL, &d) != 0)
+	if (flw_test_publish(f->s, v, v, v, &r, c, n, NULL, &d) != 0)
 		fail_msg("publish %s: %s %s", name, d.path, d.msg);
 }
 
