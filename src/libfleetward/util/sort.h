@@ -1,6 +1,6 @@
 /* src/libfleetward/util/sort.h - qsort that is defined for empty arrays
  *
- * qsort's base is declared non-null, so qsort(NULL, 0, ...) - an empty array that was never
+ * qsort's base is declared non-null, so sorting an empty array that was never allocated (NULL, 0)
  * allocated - is undefined behaviour (UBSan stops on it). Every sort in the tree goes through
  * these; scripts/checksrc.sh refuses a raw qsort elsewhere.
  */
