@@ -1,7 +1,7 @@
 /* src/libfleetward/util/sort.h - qsort that is defined for empty arrays
  *
- * qsort's base is declared non-null, so sorting an empty array that was never allocated (NULL, 0)
- * allocated - is undefined behaviour (UBSan stops on it). Every sort in the tree goes through
+ * qsort's base is declared non-null, so sorting an empty array that was never allocated
+ * (NULL, 0) is undefined behaviour (UBSan stops on it). Every sort in the tree goes through
  * these; scripts/checksrc.sh refuses a raw qsort elsewhere.
  */
 #ifndef FLW_UTIL_SORT_H
