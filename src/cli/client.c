@@ -232,6 +232,10 @@ static int perform(struct cli_ctx *ctx, const struct request *rq, struct cli_res
 	if (rq->upload &&
 	    (tmp = curl_slist_append(hdrs, "Content-Type: application/octet-stream")) != NULL)
 		hdrs = tmp;
+	/* a refusal on the headers (token, role, size) arrives before any body byte is sent,
+	 * instead of racing the server closing the connection mid-upload (broken pipe) */
+	if (rq->upload && (tmp = curl_slist_append(hdrs, "Expect: 100-continue")) != NULL)
+		hdrs = tmp;
 	curl_easy_setopt(h->curl, CURLOPT_URL, url);
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, h->errbuf);

@@ -29,9 +29,13 @@ flw_start_server --policy "$FLW_TMP/good.policy" --feed-max-bytes 8M --assess-in
 AA="Authorization: Bearer $FLW_ADMIN_TOKEN"
 get() { curl -sS -f -H "$AA" "$FLW_URL$1"; }
 # upload FILE [QUERY] [TOKEN]: status in CODE, answer in up.json
+# Expect: 100-continue, as a careful client (and curl above 1 MiB) sends it: a refusal on the
+# headers alone (role, unknown kind, declared size) then comes before any body byte is sent;
+# without it a refused upload races the server closing the connection (curl: broken pipe).
 upload() {
 	CODE=$(curl -sS -o up.json -w '%{http_code}' -X POST -H "Authorization: Bearer ${3:-$FLW_ADMIN_TOKEN}" \
-		-H 'Content-Type: application/octet-stream' --data-binary "@$1" "$FLW_URL/api/v1/feeds?${2:-}")
+		-H 'Expect: 100-continue' -H 'Content-Type: application/octet-stream' \
+		--data-binary "@$1" "$FLW_URL/api/v1/feeds?${2:-}")
 }
 post() { # post PATH BODY [TOKEN]: status in CODE, answer in post.json
 	CODE=$(curl -sS -o post.json -w '%{http_code}' -X POST -H "Authorization: Bearer ${3:-$FLW_ADMIN_TOKEN}" \
